@@ -155,6 +155,9 @@ class ControlMeasurement:
         ``in_status_bar`` (bool), ``cta_distance_dp`` (float or None), ...
     touch_box : Box or None
         Clickable bounds from a UI tree, when one was given.
+    details : Mapping[str, Any]
+        Further measured values behind the figures above, keys with units
+        (``glyph_ratio``, ``badge_ratio``, ``glyph_height_dp``, colours as ``*_bgr``).
     """
 
     width_dp: float
@@ -163,6 +166,7 @@ class ControlMeasurement:
     opacity: float | None = None
     placement: Mapping[str, Any] = field(default_factory=dict)
     touch_box: Box | None = None
+    details: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
