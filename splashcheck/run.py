@@ -1,0 +1,287 @@
+"""Launch apps on devices, check their splash screens and pop-ups, and write an Allure report and a verdict.
+
+``splashcheck run`` runs the compliance suite (the project's ``tests/`` with its ``conftest.py``)
+through pytest, one test per rule × device × app, then builds the reports::
+
+    <out>/verdict.json                      machine-readable verdict (rewritten after every app)
+    <out>/junit.xml                         JUnit XML for CI systems
+    <out>/allure-results/                   raw Allure results (+ environment.properties)
+    <out>/allure-report/index.html          Allure 3 HTML report (serve the folder, or open it)
+    <out>/allure-report-single/index.html   the same report as one self-contained file (mail it, attach it)
+    <out>/evidence/<device>/<app>/          annotated key frame, contact sheet, probe frames, timeline
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any, Sequence
+
+from splashcheck import report
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SUITE_DIR = PROJECT_ROOT / "tests"
+
+EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
+
+EPILOG = """\
+exit codes:
+  0    every device × app was checked and no rule was violated (needs-review findings allowed)
+  1    at least one rule was violated (even if other apps could not be checked)
+  2    usage error: bad option, devices.yaml / apps.yaml / profile problem (the message names file and line)
+  3    no violation, but the verdict is incomplete: an app could not be checked (crash, load failure,
+       device or Appium server down) or the test run itself failed
+  130  interrupted (Ctrl-C) before any violation was found; the reports cover the apps finished so far
+
+examples:
+  splashcheck run                                         # every enabled device × the demo gallery
+  splashcheck run --device chromium-phone --app https://m.example.com/ --out out/
+  splashcheck run --devices farm.yaml -n 4 --profile strict
+"""
+
+# Seconds an Allure 3 `generate` may take before we give up on the HTML (the verdict is already written).
+ALLURE_TIMEOUT_S = 300
+
+
+def _workers(text: str) -> int | str:
+    if text == "auto":
+        return text
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"a number of workers or 'auto', got {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be ≥ 0, got {text!r}")
+    return n
+
+
+def _profile(text: str) -> str:
+    from detectors.profiles import builtin_names
+
+    if text in builtin_names() or Path(text).is_file():
+        return text
+    raise argparse.ArgumentTypeError(f"{text!r} is neither a built-in profile ({', '.join(builtin_names())}) "
+                                     f"nor a file")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Options of ``splashcheck run`` (the parser comes from ``splashcheck.cli``)."""
+    parser.formatter_class = argparse.RawDescriptionHelpFormatter
+    parser.epilog = EPILOG
+    parser.add_argument("--devices", metavar="FILE", default=None,
+                        help="devices file (default: devices.yaml here, else the project's)")
+    parser.add_argument("--device", metavar="NAME", action="append", default=[],
+                        help="a device of the devices file; repeatable (default: every enabled device)")
+    parser.add_argument("--app", metavar="ID|PATH|URL", action="append", default=[],
+                        help="app id from apps.yaml, local HTML file/folder, or web URL; repeatable "
+                             "(default: every enabled app of apps.yaml, i.e. the demo gallery)")
+    parser.add_argument("--profile", metavar="NAME|FILE", type=_profile, default=None,
+                        help="rule profile: cn-2023 (default), android-a11y, wcag22, strict, or a YAML file")
+    parser.add_argument("--out", metavar="DIR", type=Path, default=Path("reports"),
+                        help="output folder (default: reports/); earlier results in it are replaced")
+    parser.add_argument("-n", "--workers", metavar="N", type=_workers, default=0,
+                        help="parallel pytest-xdist workers, or 'auto'; the tests of one device stay on one "
+                             "worker (default: 0, run in this process)")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="one line per test and per check step")
+    parser.add_argument("--no-html", action="store_true", help="skip the Allure HTML reports")
+    parser.add_argument("--pytest-arg", metavar="ARG", action="append", default=[],
+                        help="extra argument for pytest, e.g. --pytest-arg=-k --pytest-arg=close_button; repeatable")
+
+
+def pytest_command(args: argparse.Namespace, out: Path) -> list[str]:
+    """The pytest command line that runs the suite for ``args`` (``out`` absolute)."""
+    cmd = [sys.executable, "-m", "pytest", str(SUITE_DIR),
+           "--rootdir", str(PROJECT_ROOT), "-c", str(PROJECT_ROOT / "pyproject.toml"),
+           "-p", "no:cacheprovider",
+           "--sc-out", str(out),
+           "--alluredir", str(out / "allure-results"), "--clean-alluredir",
+           "--junitxml", str(out / "junit.xml"),
+           "-o", "junit_suite_name=splashcheck",
+           "-rfE"]  # skips are summarised by the plugin ("not run" reasons) and the table below
+    # pytest runs in the project folder (test paths read "tests/test_..."); every path the user
+    # gave is made absolute here, relative to the folder the command was started in.
+    devices = args.devices or ("devices.yaml" if Path("devices.yaml").is_file() else None)
+    if devices:
+        cmd += ["--devices", str(Path(devices).expanduser().resolve())]
+    for name in args.device:
+        cmd += ["--device", name]
+    for app in args.app:
+        local = Path(app).expanduser()
+        cmd += ["--app", str(local.resolve()) if "://" not in app and local.exists() else app]
+    if args.profile:
+        p = Path(args.profile)
+        cmd += ["--profile", str(p.resolve()) if p.is_file() else args.profile]
+    if args.workers:
+        cmd += ["-n", str(args.workers), "--dist", "loadgroup"]
+    if args.verbose:
+        cmd.append("-" + "v" * args.verbose)
+    cmd += list(args.pytest_arg)
+    return cmd
+
+
+def main(args: argparse.Namespace) -> int:
+    """Run the suite, write the reports, print the summary; return the exit code (see ``EPILOG``)."""
+    out = Path(args.out).expanduser().resolve()
+    if args.workers and not _has_xdist():
+        print("splashcheck run: error: -n needs pytest-xdist (pip install 'splashcheck[test]')", file=sys.stderr)
+        return EXIT_USAGE
+    out.mkdir(parents=True, exist_ok=True)
+    cmd = pytest_command(args, out)
+    started = time.monotonic()
+    interrupted = False
+    proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT)
+    try:
+        rc = proc.wait()
+    except KeyboardInterrupt:  # pytest got the same SIGINT: let it finish its reports
+        interrupted = True
+        try:
+            rc = proc.wait(timeout=60)
+        except (KeyboardInterrupt, subprocess.TimeoutExpired):
+            proc.kill()
+            rc = proc.wait()
+    if rc == 4:  # pytest's usage error: it printed "ERROR: <file>:<line>: ..." already
+        return EXIT_USAGE
+    if rc == 5:
+        print("splashcheck run: error: no tests were collected (check --pytest-arg filters)", file=sys.stderr)
+        return EXIT_USAGE
+
+    verdict = _read_verdict(out)
+    reports = {}
+    if not args.no_html and (out / "allure-results").is_dir():
+        reports = build_html_reports(out, title=_report_title(verdict))
+    print()
+    if verdict and verdict.get("runs"):
+        print(report.summary_table(verdict))
+    else:
+        print("no device × app run finished: no verdict")
+    print()
+    print(f"verdict:   {out / report.VERDICT_FILE}")
+    print(f"junit:     {out / 'junit.xml'}")
+    for label, path in reports.items():
+        print(f"{label + ':':<10} {path}")
+    print(f"evidence:  {out / 'evidence'}")
+    code = report.exit_code(verdict)
+    if interrupted:
+        code = EXIT_INTERRUPTED if code != EXIT_VIOLATION else code
+    elif rc not in (0, 1) and code == EXIT_OK:  # pytest itself failed (internal error): do not claim a pass
+        code = EXIT_INCOMPLETE
+    note = " — interrupted, the reports cover the runs finished before" if interrupted else ""
+    print(f"exit code {code}: {_explain(code)}{note} ({time.monotonic() - started:.0f} s)")
+    return code
+
+
+def _explain(code: int) -> str:
+    return {EXIT_OK: "no violation", EXIT_VIOLATION: "violations found",
+            EXIT_INCOMPLETE: "incomplete: some apps could not be checked",
+            EXIT_INTERRUPTED: "interrupted"}.get(code, "error")
+
+
+def _has_xdist() -> bool:
+    try:
+        import xdist  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _read_verdict(out: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((out / report.VERDICT_FILE).read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def _report_title(verdict: dict[str, Any] | None) -> str:
+    profile = (verdict or {}).get("profile") or "cn-2023"
+    return f"splashcheck — splash screens and pop-ups ({profile}, {time.strftime('%Y-%m-%d %H:%M')})"
+
+
+# --------------------------------------------------------------------------------------------
+# Allure 3 HTML
+# --------------------------------------------------------------------------------------------
+
+def find_allure() -> list[str] | None:
+    """The Allure 3 command: the project's pinned ``node_modules/.bin/allure``, else one on PATH."""
+    local = PROJECT_ROOT / "node_modules" / ".bin" / "allure"
+    if local.exists():
+        return [str(local)]
+    package = PROJECT_ROOT / "node_modules" / "allure" / "package.json"
+    node = shutil.which("node")
+    if package.is_file() and node:  # installed without bin links (npm --no-bin-links)
+        try:
+            bin_field = json.loads(package.read_text(encoding="utf-8")).get("bin")
+        except (OSError, ValueError):
+            bin_field = None
+        script = bin_field.get("allure") if isinstance(bin_field, dict) else bin_field
+        if script and (package.parent / script).is_file():
+            return [node, str(package.parent / script)]
+    on_path = shutil.which("allure")
+    return [on_path] if on_path else None
+
+
+def allure_config(title: str, *, single_file: bool) -> dict[str, Any]:
+    """Allure 3 configuration (``allurerc.json`` shape) for the "awesome" report."""
+    return {
+        "name": title,
+        "categories": report.ALLURE_CATEGORIES,
+        "plugins": {
+            "awesome": {
+                "options": {
+                    "reportName": title,
+                    "singleFile": single_file,
+                    # app → device → rule family, as conftest labels them (splashcheck.report.attach_finding)
+                    "groupBy": ["parentSuite", "suite", "subSuite"],
+                    "stepTreeExpansion": "expanded",
+                },
+            },
+        },
+    }
+
+
+def build_html_reports(out: Path, *, title: str) -> dict[str, Path]:
+    """``allure generate`` twice: a folder report and a single-file one. Failures are reported,
+    not raised (the verdict does not depend on the HTML)."""
+    allure = find_allure()
+    if allure is None:
+        print("splashcheck run: warning: Allure 3 not found (node_modules/.bin/allure); run scripts/setup.sh "
+              "for HTML reports", file=sys.stderr)
+        return {}
+    made: dict[str, Path] = {}
+    for label, folder, single in (("report", "allure-report", False), ("one file", "allure-report-single", True)):
+        target = out / folder
+        cfg = out / f".allurerc-{folder}.json"
+        cfg.write_text(json.dumps(allure_config(title, single_file=single), indent=2), encoding="utf-8")
+        shutil.rmtree(target, ignore_errors=True)
+        cmd = [*allure, "generate", str(out / "allure-results"), "--config", str(cfg), "--output", str(target)]
+        try:
+            res = subprocess.run(cmd, cwd=out, capture_output=True, text=True, timeout=ALLURE_TIMEOUT_S,
+                                 env=dict(os.environ, NO_COLOR="1", FORCE_COLOR="0"))
+        except (OSError, subprocess.TimeoutExpired) as exc:
+            print(f"splashcheck run: warning: allure generate failed: {exc}", file=sys.stderr)
+            continue
+        index = target / "index.html"
+        if res.returncode != 0 or not index.is_file():
+            tail = (res.stderr or res.stdout).strip().splitlines()[-5:]
+            print(f"splashcheck run: warning: allure generate ({folder}) exited {res.returncode}: "
+                  + " | ".join(tail), file=sys.stderr)
+            continue
+        made[label] = index
+    return made
+
+
+def run_cli(argv: Sequence[str] | None = None) -> int:
+    """Stand-alone entry (``python -m splashcheck.run``), for when the ``splashcheck`` CLI is not at hand."""
+    parser = argparse.ArgumentParser(prog="splashcheck run", description=__doc__.splitlines()[0])
+    add_arguments(parser)
+    return main(parser.parse_args(argv))
+
+
+if __name__ == "__main__":
+    raise SystemExit(run_cli())
