@@ -1,0 +1,345 @@
+"""Bring any frame into the one shape every detector expects: H×W×3 uint8 BGR.
+
+Two entry points:
+
+- :func:`as_bgr` normalises an in-memory array (grayscale, BGRA, 16-bit, float, bool)
+  or raises a ``ValueError`` that names the parameter and says what was wrong;
+- :func:`read_image` reads a PNG / JPEG / WebP file and raises :class:`ImageReadError`
+  for a missing, empty, truncated, corrupt or non-image file. ``cv2.imread`` returns
+  ``None`` without saying why, and decodes a truncated JPEG into a grey-padded picture
+  without any error at all, so the file's structure is checked here before decoding.
+
+Channel order follows OpenCV: 3-channel input is taken as BGR, 4-channel as BGRA,
+unless ``channel_order="rgb"`` says it is RGB / RGBA.
+"""
+
+from __future__ import annotations
+
+import os
+import struct
+from pathlib import Path
+from typing import Literal
+
+import cv2
+import numpy as np
+
+__all__ = ["ImageReadError", "as_bgr", "read_image", "MAX_PIXELS", "MAX_SIDE", "MAX_FILE_BYTES"]
+
+# Largest frame accepted, in pixels. A 1440×3200 phone screenshot is 4.6 Mpx; a long
+# scroll capture of 1080×20000 is 21.6 Mpx. 40 Mpx (≈ 120 MB as BGR) leaves room for
+# those and stops an accidental 100k×100k array from exhausting memory.
+MAX_PIXELS = 40_000_000
+# Largest side accepted, in pixels: several OpenCV routines (remap, some filters) store
+# coordinates in 16-bit signed integers and misbehave beyond 32767.
+MAX_SIDE = 32_767
+# Largest file read_image reads (bytes); a screenshot is a few MB even as PNG.
+MAX_FILE_BYTES = 200 * 1024 * 1024
+
+_PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+_PNG_IEND = b"IEND\xaeB`\x82"
+_JPEG_MAGIC = b"\xff\xd8\xff"
+
+
+class ImageReadError(ValueError):
+    """An image file could not be read; the message names the file and what was wrong.
+
+    Attributes
+    ----------
+    path : str
+        The file that was asked for.
+    reason : str
+        What was wrong with it, without the path (``"empty file"``, ``"truncated PNG: ..."``).
+    """
+
+    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+
+def as_bgr(frame: object, *, name: str = "frame",
+           channel_order: Literal["bgr", "rgb"] = "bgr") -> np.ndarray:
+    """Convert an image array to a contiguous H×W×3 uint8 BGR array.
+
+    Parameters
+    ----------
+    frame : array_like
+        ``(H, W)`` grayscale, ``(H, W, 1)`` grayscale, ``(H, W, 2)`` grayscale + alpha,
+        ``(H, W, 3)`` colour or ``(H, W, 4)`` colour + alpha. dtypes:
+
+        - ``uint8``: used as is;
+        - ``uint16``: scaled by 255/65535 (16-bit PNG);
+        - other integers: must already lie in 0..255;
+        - ``bool``: False → 0, True → 255;
+        - floats: must lie in [0, 1] (scikit-image convention) and contain no NaN/inf.
+    name : str
+        Parameter name used in error messages (``"frame"``).
+    channel_order : {"bgr", "rgb"}
+        Order of the colour channels of 3- and 4-channel input.
+
+    Returns
+    -------
+    np.ndarray
+        ``(H, W, 3)`` uint8, C-contiguous, BGR. When ``frame`` already is one, it is
+        returned itself (not copied): detectors never write into their input.
+        Alpha is composited over black, as a screen with nothing behind shows it.
+
+    Raises
+    ------
+    ValueError
+        Not an array of numbers, empty, wrong number of dimensions or channels, larger
+        than :data:`MAX_PIXELS` / :data:`MAX_SIDE`, NaN/inf, or values out of range.
+    """
+    if channel_order not in ("bgr", "rgb"):
+        raise ValueError(f"channel_order must be 'bgr' or 'rgb', got {channel_order!r}")
+    if isinstance(frame, np.ndarray):
+        arr = frame
+    else:
+        if frame is None:
+            raise ValueError(f"{name} is None; expected an image array of shape (H, W) or (H, W, C)")
+        try:
+            arr = np.asarray(frame)
+        except (TypeError, ValueError) as exc:  # ragged nested lists and the like
+            raise ValueError(f"{name} cannot be read as an array: {exc}") from None
+    if arr.dtype == object or arr.dtype.kind not in "biuf":
+        raise ValueError(f"{name} has dtype {arr.dtype}; expected unsigned/signed integers, floats or bools")
+    if arr.ndim not in (2, 3):
+        raise ValueError(f"{name} has {arr.ndim} dimension(s) (shape {arr.shape}); "
+                         "expected (H, W) or (H, W, C)")
+    if arr.size == 0:
+        raise ValueError(f"{name} is empty (shape {arr.shape})")
+    h, w = int(arr.shape[0]), int(arr.shape[1])
+    channels = 1 if arr.ndim == 2 else int(arr.shape[2])
+    if channels not in (1, 2, 3, 4):
+        raise ValueError(f"{name} has {channels} channels (shape {arr.shape}); expected 1, 2, 3 or 4")
+    if h > MAX_SIDE or w > MAX_SIDE or h * w > MAX_PIXELS:
+        raise ValueError(f"{name} is too large: {w}×{h} px (limits: {MAX_SIDE} px a side, "
+                         f"{MAX_PIXELS / 1e6:.0f} Mpx); downscale it first")
+
+    if arr.ndim == 3 and channels == 3 and arr.dtype == np.uint8 and channel_order == "bgr":
+        return np.ascontiguousarray(arr)
+
+    arr8 = _to_uint8(arr, name)
+    if arr8.ndim == 2:
+        arr8 = arr8[:, :, None]
+    colour = arr8[:, :, : (1 if channels <= 2 else 3)]
+    alpha = arr8[:, :, -1] if channels in (2, 4) else None
+    if colour.shape[2] == 1:
+        bgr = np.repeat(colour, 3, axis=2)
+    elif channel_order == "rgb":
+        bgr = colour[:, :, ::-1]
+    else:
+        bgr = colour
+    if alpha is not None and not bool((alpha == 255).all()):
+        # Premultiply: out = colour * alpha / 255, rounded (compositing over black).
+        a = alpha.astype(np.uint16)[:, :, None]
+        bgr = ((bgr.astype(np.uint16) * a + 127) // 255).astype(np.uint8)
+    return np.ascontiguousarray(bgr, dtype=np.uint8)
+
+
+def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
+    """Map any numeric dtype to uint8 as :func:`as_bgr` documents."""
+    kind = arr.dtype.kind
+    if arr.dtype == np.uint8:
+        return arr
+    if kind == "b":
+        return arr.astype(np.uint8) * np.uint8(255)
+    if arr.dtype == np.uint16:
+        # x * 255 / 65535 == x / 257, rounded.
+        return ((arr.astype(np.uint32) + 128) // 257).astype(np.uint8)
+    if kind in "iu":
+        lo, hi = int(arr.min()), int(arr.max())
+        if lo < 0 or hi > 255:
+            raise ValueError(f"{name} has dtype {arr.dtype} with values in [{lo}, {hi}]; "
+                             "integer frames other than uint16 must lie in 0..255")
+        return arr.astype(np.uint8)
+    # Floats.
+    with np.errstate(invalid="ignore"):
+        finite = np.isfinite(arr)
+    if not bool(finite.all()):
+        bad = "NaN" if bool(np.isnan(arr).any()) else "inf"
+        raise ValueError(f"{name} contains {bad} values; expected finite floats in [0, 1]")
+    lo, hi = float(arr.min()), float(arr.max())
+    if lo < 0.0 or hi > 1.0:
+        raise ValueError(f"{name} is a float array with values in [{lo:g}, {hi:g}]; float frames must "
+                         "lie in [0, 1] (convert 0..255 data with .astype(np.uint8))")
+    return np.rint(arr.astype(np.float64) * 255.0).astype(np.uint8)
+
+
+# --------------------------------------------------------------------------- files
+
+
+def read_image(path: str | os.PathLike[str]) -> np.ndarray:
+    """Read a PNG, JPEG or WebP file as H×W×3 uint8 BGR.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        The image file.
+
+    Returns
+    -------
+    np.ndarray
+        ``(H, W, 3)`` uint8 BGR (see :func:`as_bgr`: grey, alpha and 16-bit are converted).
+
+    Raises
+    ------
+    ImageReadError
+        The file is missing, a directory, unreadable, empty, larger than
+        :data:`MAX_FILE_BYTES`, not a PNG/JPEG/WebP, truncated, or does not decode.
+    """
+    p = Path(path)
+    try:
+        st = p.stat()
+    except FileNotFoundError:
+        raise ImageReadError(path, "no such file") from None
+    except OSError as exc:
+        raise ImageReadError(path, f"cannot access file: {exc.strerror or exc}") from None
+    if p.is_dir():
+        raise ImageReadError(path, "is a directory, not an image file")
+    if st.st_size == 0:
+        raise ImageReadError(path, "empty file (0 bytes)")
+    if st.st_size > MAX_FILE_BYTES:
+        raise ImageReadError(path, f"file too large ({st.st_size / 2**20:.0f} MB; limit "
+                                   f"{MAX_FILE_BYTES / 2**20:.0f} MB)")
+    try:
+        data = p.read_bytes()
+    except OSError as exc:
+        raise ImageReadError(path, f"cannot read file: {exc.strerror or exc}") from None
+    return decode_image(data, source=str(path))
+
+
+def decode_image(data: bytes, *, source: str = "<bytes>") -> np.ndarray:
+    """Decode PNG / JPEG / WebP bytes to H×W×3 uint8 BGR; see :func:`read_image`.
+
+    ``source`` names the data in error messages.
+    """
+    if not data:
+        raise ImageReadError(source, "empty file (0 bytes)")
+    fmt = sniff_format(data)
+    if fmt is None:
+        raise ImageReadError(source, f"not a PNG, JPEG or WebP image (starts with {_describe_head(data)})")
+    problem = _structure_problem(fmt, data)
+    if problem:
+        raise ImageReadError(source, problem)
+    dims = _header_size(fmt, data)
+    if dims is not None:
+        w, h = dims
+        if w <= 0 or h <= 0:
+            raise ImageReadError(source, f"corrupt {fmt} header: size {w}×{h}")
+        if w > MAX_SIDE or h > MAX_SIDE or w * h > MAX_PIXELS:
+            raise ImageReadError(source, f"image too large: {w}×{h} px (limits: {MAX_SIDE} px a side, "
+                                         f"{MAX_PIXELS / 1e6:.0f} Mpx)")
+    try:
+        # IMREAD_UNCHANGED keeps 16-bit depth and alpha so that as_bgr converts them one way.
+        img = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+    except cv2.error as exc:
+        raise ImageReadError(source, f"corrupt {fmt}: OpenCV could not decode it ({_first_line(exc)})") from None
+    if img is None:
+        raise ImageReadError(source, f"corrupt {fmt}: OpenCV could not decode it")
+    try:
+        return as_bgr(img, name="image")
+    except ValueError as exc:
+        raise ImageReadError(source, str(exc)) from None
+
+
+def sniff_format(data: bytes) -> Literal["PNG", "JPEG", "WebP"] | None:
+    """Tell the format from the first bytes, whatever the file name says."""
+    if data.startswith(_PNG_MAGIC):
+        return "PNG"
+    if data.startswith(_JPEG_MAGIC):
+        return "JPEG"
+    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
+        return "WebP"
+    return None
+
+
+def _structure_problem(fmt: str, data: bytes) -> str | None:
+    """Return why the file is truncated / malformed, or None when its framing is whole."""
+    if fmt == "PNG":
+        if len(data) < 8 + 25 or data[12:16] != b"IHDR":
+            return "truncated PNG: no complete IHDR header"
+        # IEND closes every PNG; trailing bytes after it are tolerated.
+        if data.rfind(_PNG_IEND) < 0:
+            return "truncated PNG: the IEND end marker is missing"
+        return None
+    if fmt == "JPEG":
+        # The last start-of-scan marker (FF DA) must be followed by an end-of-image marker
+        # (FF D9). Inside entropy-coded data every FF is stuffed with 00, so neither marker
+        # appears by accident; an EXIF thumbnail's EOI sits before the main scan.
+        sos = data.rfind(b"\xff\xda")
+        if sos < 0:
+            return "truncated JPEG: no image data (start-of-scan marker missing)"
+        if data.find(b"\xff\xd9", sos + 2) < 0:
+            return "truncated JPEG: the end-of-image marker is missing"
+        return None
+    if fmt == "WebP":
+        declared = struct.unpack("<I", data[4:8])[0] + 8
+        if len(data) < declared:
+            return f"truncated WebP: header declares {declared} bytes, file has {len(data)}"
+        return None
+    return None
+
+
+def _header_size(fmt: str, data: bytes) -> tuple[int, int] | None:
+    """(width, height) from the header without decoding, or None when it cannot be told."""
+    try:
+        if fmt == "PNG":
+            w, h = struct.unpack(">II", data[16:24])
+            return int(w), int(h)
+        if fmt == "JPEG":
+            return _jpeg_size(data)
+        if fmt == "WebP":
+            chunk = data[12:16]
+            if chunk == b"VP8X" and len(data) >= 30:
+                w = 1 + int.from_bytes(data[24:27], "little")
+                h = 1 + int.from_bytes(data[27:30], "little")
+                return w, h
+            if chunk == b"VP8 " and len(data) >= 30:
+                w, h = struct.unpack("<HH", data[26:30])
+                return w & 0x3FFF, h & 0x3FFF
+            if chunk == b"VP8L" and len(data) >= 25:
+                bits = int.from_bytes(data[21:25], "little")
+                return 1 + (bits & 0x3FFF), 1 + ((bits >> 14) & 0x3FFF)
+    except (struct.error, IndexError):
+        return None
+    return None
+
+
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    """Walk the JPEG marker segments to the first SOFn and read its size."""
+    i = 2
+    n = len(data)
+    while i + 4 <= n:
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7:
+            i += 2
+            continue
+        seg_len = struct.unpack(">H", data[i + 2:i + 4])[0]
+        if marker in (0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF):
+            if i + 9 > n:
+                return None
+            h, w = struct.unpack(">HH", data[i + 5:i + 9])
+            return int(w), int(h)
+        if marker == 0xDA:
+            return None
+        i += 2 + seg_len
+    return None
+
+
+def _describe_head(data: bytes) -> str:
+    head = data[:16]
+    text = head.decode("ascii", errors="replace")
+    if all(32 <= b < 127 or b in (9, 10, 13) for b in head):
+        return f"text {text.strip()[:16]!r}"
+    return "bytes " + head[:8].hex(" ")
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = [ln.strip() for ln in str(exc).splitlines() if ln.strip()]
+    return lines[-1] if lines else type(exc).__name__
