@@ -5,12 +5,21 @@ Never reuse an id for another meaning. Thresholds do not live here: see ``detect
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
 from detectors.model import Impact
 
-HELP_BASE = "https://github.com/splashcheck/splashcheck/blob/main/docs/rules.md#"
+_DOC = Path(__file__).resolve().parents[1] / "docs" / "rules.md"
+HELP_BASE_ENV = "SPLASHCHECK_HELP_BASE"
+"""Set to e.g. the docs/rules.md URL on your code host so report links work off this machine."""
+
+
+def help_base() -> str:
+    """Base of rule help links: ``$SPLASHCHECK_HELP_BASE`` or the local ``docs/rules.md``."""
+    return os.environ.get(HELP_BASE_ENV) or (_DOC.as_uri() + "#")
 
 
 @dataclass(frozen=True)
@@ -25,7 +34,7 @@ class RuleSpec:
 
     @property
     def help_url(self) -> str:
-        return HELP_BASE + self.id
+        return help_base() + self.id
 
 
 RULES: dict[str, RuleSpec] = {
