@@ -1,0 +1,572 @@
+"""The whole rule set for one app on one device: :func:`check_app`.
+
+Steps (each timed in ``AppResult.timings_s``; ``device_s`` sums the ones that use the device):
+
+1. ``timeline``   cold launch, frames at ≥ 5 frames/s for ``duration_s`` (``harness.timeline``);
+2. ``analysis``   detectors over the distinct frames, windows tracked (``harness.tracking``);
+   ``watch_longer``: a splash still up when the recording stopped is watched (same launch) until
+   splash-duration can decide;
+3. static rules from the key frame's analysis (present, size, contrast, placement), and
+   delay / duration from the timeline;
+4. ``close``      relaunch, one tap on the control (close-button-works), watch for a comeback
+   (popup-reappears);
+5. ``hot_zone``   tap probes over the window (fullscreen-jump-link);
+6. ``shake``      gentle motion (shake-sensitivity);
+7. ``evidence``   annotated key frame, contact sheet, probe frames, hot-zone map, timeline folder
+   under ``out_dir/<device>/<app>/``; findings list the files they rest on.
+
+Every enabled rule of the profile gets exactly one finding. No window seen → every rule is
+``not_applicable`` with the reason. A probe that crashes becomes ``not_run`` with the error; a
+:class:`~harness.device.DeviceError` (dead session, unreachable server) propagates so the caller
+can retry the app once.
+
+``python -m harness.check --bench`` runs the demo gallery on the local default device and prints
+seconds per app, launches and the hot-zone error against each demo's true hot-zone fraction.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import dataclasses
+import json
+import re
+import sys
+import time
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import numpy as np
+
+from detectors.model import Finding, FrameAnalysis, Outcome
+from detectors.profiles import Profile, load_profile
+from detectors.registry import RULES
+from harness.device import AppResult, AppSpec, Device, DeviceError
+from harness.probes import (CloseProbe, HotZoneProbe, ShakeProbe, draw_hot_zone, gentle_shake, matcher_for,
+                            probe_close, probe_hot_zone, probe_shake, window_detector)
+from harness.timeline import REAL_CLOCK, Clock, record_launch, save_timeline
+from harness.tracking import WindowTrack, primary_track, track_timeline
+
+__all__ = ["check_app", "CheckOptions", "local_stack", "main"]
+
+# Frames in the contact sheet of a timeline (evenly spread over the distinct frames).
+CONTACT_SHEET_FRAMES = 12
+# Contact-sheet thumbnails are scaled to this width (px) before tiling.
+CONTACT_THUMB_WIDTH = 240
+
+# A splash still up when the recording stops is watched until it has been up max_duration + this (s).
+WATCH_MARGIN_S = 0.5
+WATCH_POLL_S = 0.1
+
+Progress = Callable[[str], None]
+
+
+@dataclasses.dataclass
+class CheckOptions:
+    """Knobs of :func:`check_app` (defaults: the local default's budget of ≈ 30 s device time per app)."""
+
+    duration_s: float = 6.0
+    fps: float = 5.0
+    hot_zone_launches: int = 8
+    hot_zone_taps: int = 30
+    probes: bool = True
+    save_timeline: bool = True
+    detect_in_probes: bool = True
+    """Probes also ask the window detector whether a changed window is still there."""
+
+
+def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, out_dir: str | Path,
+              progress: Progress | None = None, reader: Any = None, options: CheckOptions | None = None,
+              clock: Clock | None = None, analyze: Callable[..., Any] | None = None) -> AppResult:
+    """Run every enabled rule of ``profile`` on ``app`` on a started ``device``.
+
+    Parameters
+    ----------
+    device : Device
+        Started device (the caller owns its session).
+    app : AppSpec
+        App under test.
+    profile : Profile or str or None
+        Rule profile (object, name or YAML path); None: the default.
+    out_dir : path
+        Evidence root; this run writes under ``out_dir/<device>/<app>/``.
+    progress : callable(str), optional
+        Receives one line per step (with its seconds).
+    reader : TextReader, optional
+        OCR reader (shared across apps: it caches); None: a lazy :class:`detectors.ocr.TextReader`.
+    analyze : callable, optional
+        Frame analyser (tests); default :func:`detectors.analyze.analyze_frame`.
+
+    Raises
+    ------
+    DeviceError
+        The device failed; the caller may retry once.
+    """
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    opts = options or CheckOptions()
+    clk = clock or REAL_CLOCK
+    say = progress or (lambda s: None)
+    dev_name = str(getattr(device, "name", "device"))
+    folder = Path(out_dir) / _safe(dev_name) / _safe(app.id)
+    folder.mkdir(parents=True, exist_ok=True)
+    result = AppResult(device=dev_name, app=app.id)
+    tm = result.timings_s
+    if reader is None:
+        reader = _default_reader()
+
+    def step(name: str, t0: float, device_time: bool = True) -> None:
+        tm[name] = round(clk.now() - t0, 3)
+        if device_time:
+            tm["device_s"] = round(tm.get("device_s", 0.0) + tm[name], 3)
+        say(f"{dev_name}/{app.id}: {name} {tm[name]:.1f} s")
+
+    # 1. launch timeline
+    t0 = clk.now()
+    timeline = record_launch(device, app, duration_s=opts.duration_s, fps=opts.fps, clock=clk)
+    step("timeline", t0)
+    result.artifacts["timeline_fps"] = str(timeline.meta.get("fps"))
+
+    # 2. detectors + tracking
+    t0 = clk.now()
+    stats: dict[str, float] = {}
+    tracks, analyses = track_timeline(timeline, profile=prof, reader=reader, analyze=analyze, stats=stats)
+    step("analysis", t0, device_time=False)
+    result.artifacts["analysed_frames"] = f"{int(stats.get('analysed', 0))}/{len(timeline.frames)}"
+    track = primary_track(tracks)
+    if track is not None and prof.enabled("splash-duration"):
+        t0 = clk.now()
+        if _extend_watch(device, timeline, analyses, track, prof, clk,
+                         window_detector(timeline.density) if opts.detect_in_probes else None):
+            step("watch_longer", t0)
+    if opts.save_timeline:
+        t0 = clk.now()
+        save_timeline(timeline, folder / "timeline")
+        result.artifacts["timeline"] = str(folder / "timeline")
+        step("save_timeline", t0, device_time=False)
+
+    findings: dict[str, Finding] = {}
+    evidence: dict[str, list[str]] = {}
+    enabled = [r for r in RULES if prof.enabled(r)]
+    sheet = _write_contact_sheet(timeline, analyses, tracks, folder)
+    if sheet:
+        result.artifacts["contact_sheet"] = sheet
+
+    if track is None:
+        reason = (f"no splash or pop-up window was seen in the first {timeline.meta.get('duration_s', opts.duration_s)} s "
+                  f"({len(timeline.frames)} frames)")
+        for rid in enabled:
+            findings[rid] = _not_applicable(rid, reason, prof)
+            if sheet:
+                evidence.setdefault(rid, []).append(sheet)
+    else:
+        _judge_track(device, app, track, timeline, prof, opts, clk, folder, findings, evidence, result, say, step,
+                     reader, tracks)
+
+    # Every enabled rule gets exactly one finding.
+    for rid in enabled:
+        if rid not in findings:
+            findings[rid] = _not_run(rid, "not evaluated in this run", prof)
+    result.findings = {rid: _with_evidence(findings[rid], evidence.get(rid, [])) for rid in enabled}
+    _write_result_json(result, folder, tracks)
+    return result
+
+
+def _judge_track(device: Device, app: AppSpec, track: WindowTrack, timeline: Any, prof: Profile, opts: CheckOptions,
+                 clk: Clock, folder: Path, findings: dict[str, Finding], evidence: dict[str, list[str]],
+                 result: AppResult, say: Progress, step: Callable[..., None], reader: Any,
+                 tracks: list[WindowTrack]) -> None:
+    from detectors import rules as R
+
+    key_img = timeline.frames[track.key_index].image
+    detect = window_detector(timeline.density) if opts.detect_in_probes else None
+    control = track.control
+    cbox = control.box if control else None
+    key_path = _write_annotated(key_img, track.analysis, folder / "key_frame.png")
+    result.artifacts["key_frame"] = key_path
+    sheet = result.artifacts.get("contact_sheet")
+
+    # Static rules: the key frame's analysis (worst finding per rule when a rule gave several).
+    for f in track.analysis.findings:
+        if f.rule in findings and f.outcome.rank <= findings[f.rule].outcome.rank:
+            continue
+        findings[f.rule] = f
+    for rid in ("close-button-present", "close-button-size", "close-button-contrast", "close-button-placement"):
+        evidence.setdefault(rid, []).append(key_path)
+
+    # Timeline rules.
+    if prof.enabled("close-button-delay"):
+        findings["close-button-delay"] = _safe_judge("close-button-delay", prof, lambda: R.judge_delay(
+            track.delay_s, profile=prof, box=cbox))
+        evidence.setdefault("close-button-delay", []).extend([key_path] + ([sheet] if sheet else []))
+    if prof.enabled("splash-duration"):
+        if track.kind == "fullscreen":
+            dur = track.visible_s
+            findings["splash-duration"] = _safe_judge("splash-duration", prof, lambda: R.judge_duration(
+                round(dur, 3), track.ended, profile=prof))
+        else:
+            findings["splash-duration"] = _not_applicable(
+                "splash-duration", f"the window is a {track.kind} pop-up, not a splash screen", prof)
+        if sheet:
+            evidence.setdefault("splash-duration", []).append(sheet)
+
+    if not opts.probes:
+        return
+
+    # Close probe (close-button-works, popup-reappears).
+    close: CloseProbe | None = None
+    if prof.enabled("close-button-works") or prof.enabled("popup-reappears"):
+        t0 = clk.now()
+        try:
+            close = probe_close(device, app, track, key_img,
+                                max_close_time_s=_value(prof, "close-button-works", "max_close_time", 1.0),
+                                watch_s=_value(prof, "popup-reappears", "watch_time", 3.0) if prof.enabled(
+                                    "popup-reappears") else 0.0, clock=clk, detect=detect)
+        except DeviceError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a crashing probe is a not_run finding, the run goes on
+            close = CloseProbe(ran=False, reason=f"close probe failed: {_err(exc)}")
+        step("close", t0)
+        result.artifacts["close_probe"] = json.dumps(_close_json(close))
+        paths = []
+        if close.after_image is not None:
+            paths.append(_write_png(folder / "after_close_tap.png", close.after_image))
+        if close.reappear_image is not None:
+            paths.append(_write_png(folder / "reappeared.png", close.reappear_image))
+        if prof.enabled("close-button-works"):
+            if not close.ran:
+                findings["close-button-works"] = _not_run("close-button-works", close.reason or "not run", prof)
+            else:
+                closed = close.closed
+                if close.ambiguous and close.taps > 1:
+                    # Gone after the second tap, just when it ends on its own: the taps did not close it.
+                    closed = False
+                f = _safe_judge("close-button-works", prof, lambda: R.judge_works(
+                    closed, close.jumped, close.close_time_s, close.taps, profile=prof, box=cbox))
+                if close.ambiguous and f.outcome == Outcome.PASS:
+                    f = dataclasses.replace(f, outcome=Outcome.NEEDS_REVIEW, reason=close.ambiguous)
+                findings["close-button-works"] = f
+            evidence.setdefault("close-button-works", []).extend([key_path] + paths[:1])
+        if prof.enabled("popup-reappears"):
+            if close.reappeared is None:
+                why = close.reason if not close.ran else (
+                    "the close tap jumped to the ad, so there was no closed window to watch" if close.jumped else
+                    "the window did not close, so there was no closed window to watch")
+                findings["popup-reappears"] = _not_run("popup-reappears", why, prof)
+            else:
+                findings["popup-reappears"] = _safe_judge("popup-reappears", prof, lambda: R.judge_reappears(
+                    close.reappeared, close.reappear_after_s, profile=prof))
+            evidence.setdefault("popup-reappears", []).extend(paths[1:] or paths[:1])
+
+    # Hot zone (fullscreen-jump-link).
+    if prof.enabled("fullscreen-jump-link"):
+        t0 = clk.now()
+        try:
+            tree = timeline.frames[track.key_index].ui_tree or next(
+                (timeline.frames[i].ui_tree for i in track.frame_indices if timeline.frames[i].ui_tree), None)
+            hz = probe_hot_zone(device, app, track, key_img, max_launches=opts.hot_zone_launches,
+                                max_taps=opts.hot_zone_taps, density=timeline.density, clock=clk, ui_tree=tree,
+                                detect=detect)
+        except DeviceError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            hz = HotZoneProbe(ran=False, reason=f"hot-zone probe failed: {_err(exc)}")
+        step("hot_zone", t0)
+        result.artifacts["hot_zone"] = json.dumps(_hot_json(hz))
+        if hz.ran and hz.fraction is not None:
+            map_path = _write_png(folder / "hot_zone.png", draw_hot_zone(key_img, hz))
+            result.artifacts["hot_zone_map"] = map_path
+            findings["fullscreen-jump-link"] = _safe_judge("fullscreen-jump-link", prof, lambda: R.judge_hot_zone(
+                hz.screen_fraction, hz.screen_uncertainty, len(hz.probes), profile=prof, box=track.box))
+            evidence.setdefault("fullscreen-jump-link", []).append(map_path)
+        elif "fullscreen-jump-link" not in findings:
+            findings["fullscreen-jump-link"] = _not_run("fullscreen-jump-link", hz.reason or "not run", prof)
+        else:
+            # Keep the static cue of the key frame, saying why the probes did not decide.
+            f = findings["fullscreen-jump-link"]
+            findings["fullscreen-jump-link"] = dataclasses.replace(
+                f, reason=f"{f.reason or ''}; tap probes not run: {hz.reason}".lstrip("; "))
+
+    # Shake.
+    if prof.enabled("shake-sensitivity"):
+        t0 = clk.now()
+        try:
+            sh = probe_shake(device, app, track, key_img, spec=gentle_shake(prof), clock=clk, detect=detect)
+        except DeviceError:
+            raise
+        except Exception as exc:  # noqa: BLE001
+            sh = ShakeProbe(ran=False, reason=f"shake probe failed: {_err(exc)}")
+        step("shake", t0)
+        if not sh.ran:
+            findings["shake-sensitivity"] = _not_run("shake-sensitivity", sh.reason or "not run", prof)
+        else:
+            findings["shake-sensitivity"] = _safe_judge("shake-sensitivity", prof, lambda: R.judge_shake(
+                sh.jumped, sh.spec_measured(), profile=prof))
+            if sh.after_image is not None:
+                evidence.setdefault("shake-sensitivity", []).append(
+                    _write_png(folder / "after_shake.png", sh.after_image))
+
+
+def _extend_watch(device: Device, timeline: Any, analyses: list[Any], track: WindowTrack, prof: Profile, clk: Clock,
+                  detect: Callable[[np.ndarray], Any] | None) -> bool:
+    """Keep watching a splash that was still up when the recording stopped, until splash-duration can decide.
+
+    The app is still running the recorded launch: screenshots continue its timeline until the
+    window goes away or has been up ``max_duration`` + WATCH_MARGIN_S. The track is updated in
+    place; new frames join the timeline (their analyses are the key frame's or none). Returns
+    True when it watched.
+    """
+    t_launch = timeline.meta.get("t0_clock")
+    if track.ended or track.kind != "fullscreen" or not isinstance(t_launch, (int, float)):
+        return False
+    target = track.first_t + _value(prof, "splash-duration", "max_duration", 5.0) + WATCH_MARGIN_S
+    if track.last_t >= target:
+        return False
+    from harness.device import Frame
+    matcher = matcher_for(track, timeline.frames[track.key_index].image, detect)
+    gone = FrameAnalysis(width=track.analysis.width, height=track.analysis.height, density=track.analysis.density,
+                         density_estimated=track.analysis.density_estimated, window=None)
+    while True:
+        c0 = clk.now()
+        img = device.screenshot()
+        t = round((c0 + clk.now()) / 2 - t_launch, 4)
+        up = matcher.present(img)
+        timeline.frames.append(Frame(t=t, image=img))
+        analyses.append(track.analysis if up else gone)
+        if up:
+            track.last_t = t
+            track.frame_indices.append(len(timeline.frames) - 1)
+            if t >= target:
+                return True
+        else:
+            track.end_t, track.ended = t, True
+            return True
+        clk.sleep(WATCH_POLL_S)
+
+
+# ----------------------------------------------------------------------------- findings helpers
+
+def _safe_judge(rule_id: str, prof: Profile, fn: Callable[[], Finding | None]) -> Finding:
+    try:
+        f = fn()
+        return f if f is not None else _not_run(rule_id, "the judge returned nothing", prof)
+    except Exception as exc:  # noqa: BLE001 - a judge bug must not sink the other rules
+        return _not_run(rule_id, f"judging failed: {_err(exc)}", prof)
+
+
+def _not_run(rule_id: str, reason: str, prof: Profile) -> Finding:
+    try:
+        from detectors.rules import not_run
+        return not_run(rule_id, reason, profile=prof)
+    except Exception:  # noqa: BLE001 - fallback keeps the one-finding-per-rule promise
+        return Finding(rule=rule_id, outcome=Outcome.NOT_RUN, impact=RULES[rule_id].impact, reason=reason,
+                       confidence=0.0)
+
+
+def _not_applicable(rule_id: str, reason: str, prof: Profile) -> Finding:
+    try:
+        from detectors.rules import not_applicable
+        return not_applicable(rule_id, reason, profile=prof)
+    except Exception:  # noqa: BLE001
+        return Finding(rule=rule_id, outcome=Outcome.NOT_APPLICABLE, impact=RULES[rule_id].impact, reason=reason)
+
+
+def _with_evidence(f: Finding, paths: list[str]) -> Finding:
+    extra = tuple(p for p in dict.fromkeys(paths) if p and p not in f.evidence)
+    return dataclasses.replace(f, evidence=tuple(f.evidence) + extra) if extra else f
+
+
+def _value(prof: Profile, rule_id: str, key: str, default: float) -> float:
+    try:
+        return float(prof.value(rule_id, key))
+    except KeyError:
+        return default
+
+
+def _err(exc: BaseException) -> str:
+    first = (str(exc).strip().splitlines() or [""])[0]
+    return (f"{type(exc).__name__}: {first}" if first else type(exc).__name__)[:300]
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name) or "_"
+
+
+def _default_reader() -> Any:
+    try:
+        from detectors.ocr import TextReader
+        return TextReader()
+    except Exception:  # noqa: BLE001 - no OCR: X glyphs only
+        return None
+
+
+# ----------------------------------------------------------------------------- evidence
+
+def _write_png(path: Path, img: np.ndarray) -> str:
+    try:
+        from detectors.evidence import write_png
+        write_png(path, img)
+    except ImportError:
+        import cv2
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if not cv2.imwrite(str(path), img):
+            raise OSError(f"cannot write {path}")
+    return str(path)
+
+
+def _write_annotated(img: np.ndarray, analysis: Any, path: Path) -> str:
+    try:
+        from detectors.evidence import annotate
+        out = annotate(img, analysis)
+    except Exception:  # noqa: BLE001 - evidence drawing must not fail a run; keep the raw frame
+        out = img
+    return _write_png(path, out)
+
+
+def _write_contact_sheet(timeline: Any, analyses: list[Any], tracks: list[WindowTrack], folder: Path) -> str | None:
+    """A grid of up to CONTACT_SHEET_FRAMES distinct frames with their times and window state."""
+    import cv2
+    if not timeline.frames:
+        return None
+    distinct = [i for i in range(len(analyses)) if i == 0 or analyses[i] is not analyses[i - 1]]
+    if len(distinct) > CONTACT_SHEET_FRAMES:
+        idx = np.linspace(0, len(distinct) - 1, CONTACT_SHEET_FRAMES).round().astype(int)
+        distinct = [distinct[i] for i in idx]
+    keys = {t.key_index for t in tracks}
+    images, labels = [], []
+    for i in distinct:
+        f = timeline.frames[i]
+        img = f.image
+        scale = CONTACT_THUMB_WIDTH / img.shape[1]
+        thumb = cv2.resize(img, (CONTACT_THUMB_WIDTH, max(1, round(img.shape[0] * scale))),
+                           interpolation=cv2.INTER_AREA)
+        a = analyses[i]
+        state = ("window" + ("+close" if a.controls else "")) if a.window is not None else "-"
+        images.append(thumb)
+        labels.append(f"t={f.t:.2f}s {state}{' KEY' if i in keys else ''}")
+    try:
+        from detectors.evidence import contact_sheet
+        sheet = contact_sheet(images, labels)
+    except Exception:  # noqa: BLE001 - a plain tiling when the evidence module is missing or fails
+        sheet = _tile(images, labels)
+    return _write_png(folder / "contact_sheet.png", sheet)
+
+
+def _tile(images: list[np.ndarray], labels: list[str], cols: int = 6) -> np.ndarray:
+    import cv2
+    h = max(i.shape[0] for i in images) + 24
+    w = max(i.shape[1] for i in images)
+    rows = (len(images) + cols - 1) // cols
+    sheet = np.full((rows * h, min(cols, len(images)) * w, 3), 255, np.uint8)
+    for k, (img, lab) in enumerate(zip(images, labels)):
+        r, c = divmod(k, cols)
+        sheet[r * h:r * h + img.shape[0], c * w:c * w + img.shape[1]] = img
+        cv2.putText(sheet, lab, (c * w + 4, r * h + h - 7), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
+    return sheet
+
+
+def _close_json(p: CloseProbe) -> dict[str, Any]:
+    return {k: getattr(p, k) for k in ("ran", "reason", "point", "closed", "jumped", "close_time_s", "taps",
+                                       "location_before", "location_after", "reappeared", "reappear_after_s",
+                                       "watched_s", "ambiguous", "seconds")}
+
+
+def _hot_json(p: HotZoneProbe) -> dict[str, Any]:
+    return {"ran": p.ran, "reason": p.reason, "fraction": p.fraction, "uncertainty": p.uncertainty,
+            "screen_fraction": p.screen_fraction, "screen_uncertainty": p.screen_uncertainty,
+            "launches": p.launches, "grid": list(p.grid), "stopped": p.stopped, "seconds": p.seconds,
+            "probes": [[round(t.x), round(t.y), t.outcome, t.launch] for t in p.probes]}
+
+
+def _write_result_json(result: AppResult, folder: Path, tracks: list[WindowTrack]) -> None:
+    doc = {"device": result.device, "app": result.app, "error": result.error,
+           "findings": {k: f.to_json() for k, f in result.findings.items()},
+           "artifacts": result.artifacts, "timings_s": result.timings_s,
+           "tracks": [t.to_json() for t in tracks]}
+    (folder / "result.json").write_text(json.dumps(doc, indent=1, ensure_ascii=False, default=str), encoding="utf-8")
+
+
+# ----------------------------------------------------------------------------- bench CLI
+
+def true_hot_zone(app: AppSpec) -> float | None:
+    """The demo's true hot-zone share of the screen (``facts.hot_zone_fraction`` in its expected.yaml)."""
+    import yaml
+    from urllib.parse import unquote, urlparse
+    from harness.webserver import DEMO_ROOT
+
+    candidates = [DEMO_ROOT / app.id / "expected.yaml"]
+    if app.url and app.url.startswith("file://"):
+        candidates.insert(0, Path(unquote(urlparse(app.url).path)).parent / "expected.yaml")
+    for p in candidates:
+        try:
+            data = yaml.safe_load(p.read_text(encoding="utf-8")) or {}
+        except OSError:
+            continue
+        facts = data.get("facts") if isinstance(data, dict) else None
+        v = facts.get("hot_zone_fraction") if isinstance(facts, dict) else None
+        return float(v) if isinstance(v, (int, float)) else None
+    return None
+
+
+@contextlib.contextmanager
+def local_stack(device_name: str | None = None) -> Iterator[tuple[Device, dict[str, AppSpec]]]:
+    """The local default stack: demo web server + Appium server + a started device from devices.yaml.
+
+    Yields ``(device, apps)`` with the gallery's apps served over http. Everything is stopped on exit.
+    """
+    from harness.appium_device import make_device
+    from harness.config import load_devices, load_gallery
+    from harness.webserver import DEMO_ROOT, DemoServer
+
+    devices = load_devices()
+    name = device_name or next(n for n, d in devices.items() if getattr(d, "enabled", True))
+    web = DemoServer(DEMO_ROOT).start()
+    device = make_device(devices[name])
+    try:
+        device.start()
+        apps = {k: web.serve_app(a) for k, a in load_gallery(DEMO_ROOT).items()}
+        yield device, apps
+    finally:
+        device.stop()
+        web.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m harness.check", description=__doc__.split("\n")[0])
+    ap.add_argument("--bench", action="store_true", help="run the demo gallery and print per-app figures")
+    ap.add_argument("--device", default=None, help="device name from devices.yaml (default: the first)")
+    ap.add_argument("--apps", default=None, help="comma-separated app ids (default: the whole gallery)")
+    ap.add_argument("--profile", default=None)
+    ap.add_argument("--out", default="reports/bench")
+    args = ap.parse_args(argv)
+    with local_stack(args.device) as (device, apps):
+        ids = args.apps.split(",") if args.apps else sorted(apps)
+        prof = load_profile(args.profile)
+        reader = _default_reader()
+        rows = []
+        for aid in ids:
+            app = apps[aid]
+            t0 = time.monotonic()
+            res = check_app(device, app, profile=prof, out_dir=args.out, reader=reader,
+                            progress=lambda s: print("  " + s, file=sys.stderr))
+            wall = time.monotonic() - t0
+            hz = json.loads(res.artifacts.get("hot_zone", "{}") or "{}")
+            truth = true_hot_zone(app)
+            est = hz.get("screen_fraction")
+            err = (est - truth) if (truth is not None and est is not None) else None
+            mism = [f"{r}:{res.findings[r].outcome.value}≠{o}" for r, o in app.expected.items()
+                    if r in res.findings and res.findings[r].outcome.value != o]
+            rows.append((aid, wall, res.timings_s.get("device_s", 0.0), hz.get("launches"), est,
+                         truth, err, mism))
+            print(f"{aid:18s} wall {wall:5.1f} s  device {res.timings_s.get('device_s', 0):5.1f} s  "
+                  f"hz launches {hz.get('launches')}  hz {est} (true {truth}, err "
+                  f"{'-' if err is None else f'{err:+.3f}'})  {'OK' if not mism else 'MISMATCH ' + ' '.join(mism)}",
+                  flush=True)
+        dev = [r[2] for r in rows]
+        if dev:
+            print(f"device seconds per app: mean {np.mean(dev):.1f}, max {max(dev):.1f}; "
+                  f"mismatching apps: {sum(bool(r[7]) for r in rows)}/{len(rows)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,129 @@
+"""check_app on a fake device: one finding per rule, evidence on disk, errors handled as promised."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from detectors.model import Outcome
+from detectors.profiles import load_profile
+from detectors.registry import RULES
+from harness import check as check_mod
+from harness.check import CheckOptions, check_app
+from harness.device import AppSpec, DeviceError
+from harness.tests.fakes import CountingAnalyzer, FakeApp, FakeDevice
+
+APP = AppSpec(id="fake", url="http://fake/index.html")
+OPTS = CheckOptions(duration_s=3.0, detect_in_probes=False)
+
+
+def _run(app: FakeApp, tmp_path: Path, **kw):
+    dev = FakeDevice(app)
+    res = check_app(dev, APP, profile=load_profile(), out_dir=tmp_path, reader=None, options=kw.pop("options", OPTS),
+                    clock=dev.clock, analyze=CountingAnalyzer(app.kind), **kw)
+    return dev, res
+
+
+def test_every_rule_gets_one_finding_and_the_dynamic_ones_are_judged(tmp_path):
+    dev, res = _run(FakeApp(jumps=[(0, 0, 400, 700)], shake="jump", t_end=2.5), tmp_path)
+    assert set(res.findings) == set(RULES)
+    f = res.findings
+    assert f["fullscreen-jump-link"].outcome == Outcome.VIOLATION
+    assert f["fullscreen-jump-link"].measured["hot_zone_fraction"] > 0.75
+    assert f["close-button-works"].outcome == Outcome.PASS
+    assert f["close-button-delay"].outcome == Outcome.PASS
+    assert f["shake-sensitivity"].outcome == Outcome.VIOLATION
+    assert f["popup-reappears"].outcome == Outcome.PASS
+    assert f["splash-duration"].outcome == Outcome.PASS and f["splash-duration"].measured["ended"]
+    # The fake analyser judges no static rule: they are not_run, never silently missing.
+    assert f["close-button-size"].outcome == Outcome.NOT_RUN
+    # Evidence files exist and findings point at them.
+    folder = tmp_path / "fake" / "fake"
+    for name in ("key_frame.png", "contact_sheet.png", "hot_zone.png", "after_close_tap.png", "result.json",
+                 "timeline/timeline.json"):
+        assert (folder / name).is_file(), name
+    assert str(folder / "hot_zone.png") in f["fullscreen-jump-link"].evidence
+    assert str(folder / "after_close_tap.png") in f["close-button-works"].evidence
+    doc = json.loads((folder / "result.json").read_text(encoding="utf-8"))
+    assert doc["findings"]["fullscreen-jump-link"]["outcome"] == "violation"
+    # Device time is accounted for, step by step.
+    t = res.timings_s
+    assert t["device_s"] == pytest.approx(t["timeline"] + t["close"] + t["hot_zone"] + t["shake"], abs=0.01)
+
+
+def test_two_tap_close_fake_close_and_reappearing_popup(tmp_path):
+    _, res = _run(FakeApp(close="two"), tmp_path / "a")
+    assert res.findings["close-button-works"].outcome == Outcome.VIOLATION
+    assert res.findings["close-button-works"].measured["taps"] == 2
+    _, res = _run(FakeApp(close="jump"), tmp_path / "b")
+    assert res.findings["close-button-works"].outcome == Outcome.VIOLATION
+    assert res.findings["close-button-works"].measured["jumped"] is True
+    assert res.findings["popup-reappears"].outcome == Outcome.NOT_RUN
+    _, res = _run(FakeApp(reappear_after=1.0), tmp_path / "c")
+    assert res.findings["popup-reappears"].outcome == Outcome.VIOLATION
+
+
+def test_long_splash_and_late_control(tmp_path):
+    _, res = _run(FakeApp(t_control=2.0), tmp_path)
+    assert res.findings["close-button-delay"].outcome == Outcome.NEEDS_REVIEW  # ≈ 1.8 s: between 0.5 and 3 s
+    # Still up when the 3 s recording stopped: watched on until it has been up longer than 5 s.
+    f = res.findings["splash-duration"]
+    assert f.outcome == Outcome.NEEDS_REVIEW and f.measured["duration_s"] > 5.0 and not f.measured["ended"]
+    assert "watch_longer" in res.timings_s
+
+
+def test_splash_ending_after_the_recording_is_timed_by_watching_on(tmp_path):
+    _, res = _run(FakeApp(t_end=4.5), tmp_path)  # recording: 3 s
+    f = res.findings["splash-duration"]
+    assert f.outcome == Outcome.PASS and f.measured["ended"]
+    assert f.measured["duration_s"] == pytest.approx(4.3, abs=0.3)
+
+
+def test_card_popup_is_not_a_splash(tmp_path):
+    app = FakeApp(window=(50, 200, 350, 500), kind="card", scrim=True, control=(300, 210, 340, 250))
+    _, res = _run(app, tmp_path)
+    assert res.findings["splash-duration"].outcome == Outcome.NOT_APPLICABLE
+    assert "card" in res.findings["splash-duration"].reason
+    assert res.findings["fullscreen-jump-link"].outcome == Outcome.PASS
+
+
+def test_no_window_makes_every_rule_not_applicable_without_probing(tmp_path):
+    dev, res = _run(FakeApp(t_show=99), tmp_path)
+    assert {f.outcome for f in res.findings.values()} == {Outcome.NOT_APPLICABLE}
+    assert all("no splash or pop-up" in f.reason for f in res.findings.values())
+    assert dev.launches == 1 and not dev.taps
+
+
+def test_a_crashing_probe_is_not_run_with_its_error_and_the_rest_goes_on(tmp_path, monkeypatch):
+    def boom(*a, **k):
+        raise RuntimeError("probe exploded")
+    monkeypatch.setattr(check_mod, "probe_hot_zone", boom)
+    _, res = _run(FakeApp(), tmp_path)
+    f = res.findings["fullscreen-jump-link"]
+    assert f.outcome == Outcome.NOT_RUN and "probe exploded" in f.reason
+    assert res.findings["close-button-works"].outcome == Outcome.PASS
+
+
+def test_device_error_propagates_for_a_retry(tmp_path):
+    dev = FakeDevice(FakeApp(), fail_after_launches=2)
+    with pytest.raises(DeviceError, match="session died"):
+        check_app(dev, APP, profile=load_profile(), out_dir=tmp_path, reader=None, options=OPTS, clock=dev.clock,
+                  analyze=CountingAnalyzer())
+
+
+def test_shake_not_supported_is_not_run_with_the_reason(tmp_path):
+    _, res = _run(FakeApp(shake="unsupported"), tmp_path)
+    f = res.findings["shake-sensitivity"]
+    assert f.outcome == Outcome.NOT_RUN and "no motion sensors" in f.reason
+
+
+def test_disabled_rules_get_no_finding(tmp_path):
+    prof_path = tmp_path / "p.yaml"
+    prof_path.write_text("name: mine\nextends: cn-2023\nrules:\n  shake-sensitivity: {enabled: false}\n",
+                         encoding="utf-8")
+    dev = FakeDevice(FakeApp(shake="jump"))
+    res = check_app(dev, APP, profile=str(prof_path), out_dir=tmp_path, reader=None, options=OPTS, clock=dev.clock,
+                    analyze=CountingAnalyzer())
+    assert "shake-sensitivity" not in res.findings and len(res.findings) == len(RULES) - 1
