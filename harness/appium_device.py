@@ -51,7 +51,7 @@ import numpy as np
 
 from detectors.model import UiNode
 from harness.config import DeviceConfig
-from harness.device import AppSpec, DeviceError, Frame, ShakeSpec
+from harness.device import AppLaunchError, AppSpec, DeviceError, Frame, ShakeSpec
 
 # -------------------------------------------------------------------------------- constants
 # Socket timeout (s) of one WebDriver request. Android/iOS session creation may boot an emulator
@@ -247,10 +247,6 @@ class Screencast:
     @property
     def frames_received(self) -> int:
         """Frames received so far (before thinning)."""
-        return self.frames_received_total
-
-    @property
-    def frames_received_total(self) -> int:
         return self._received
 
     def stop(self) -> list[Frame]:
@@ -264,9 +260,13 @@ class Screencast:
         frames: list[Frame] = []
         min_gap = 0.9 / self.fps_hint if self.fps_hint > 0 else 0.0
         last_t = -math.inf
-        for ts, data in self._raw:
-            t = ts - self.t0_wall
-            if t - last_t < min_gap:
+        times = [ts - self.t0_wall for ts, _ in self._raw]
+        for i, (_, data) in enumerate(self._raw):
+            t = times[i]
+            # Thin bursts to ≈ fps_hint, but keep the last frame before a pause (and the very last):
+            # a still page sends no more frames, so that one is the state it settled in.
+            settles = i + 1 == len(times) or times[i + 1] - t >= min_gap
+            if t - last_t < min_gap and not settles:
                 continue
             img = cv2.imdecode(np.frombuffer(base64.b64decode(data), np.uint8), cv2.IMREAD_COLOR)
             if img is None:
@@ -542,9 +542,25 @@ class AppiumDevice:
         self._sensors_at_rest(enable=True)
 
     def _navigate(self, app: AppSpec) -> None:
+        from selenium.common.exceptions import WebDriverException
+
         self._mark_launch()
-        self.driver.get(app.url)
+        try:
+            self.driver.get(app.url)
+        except WebDriverException as exc:
+            if "net::ERR_" not in str(exc):
+                raise
+            err = next(w for w in str(exc).split() if w.startswith("net::ERR_"))
+            raise AppLaunchError(f"{app.id}: the page did not load ({app.url}): {err}") from exc
         self._sensors_at_rest(enable=False)  # readings again after the navigation
+        self._check_loaded(app)
+
+    def _check_loaded(self, app: AppSpec) -> None:
+        """Raise :class:`AppLaunchError` when Chromium shows its own error page instead of the app
+        (unreachable host, 404 file, DNS): otherwise the error page would be judged as a pop-up."""
+        uri = self.driver.execute_script("return document.documentURI || location.href")
+        if isinstance(uri, str) and uri.startswith("chrome-error://"):
+            raise AppLaunchError(f"{app.id}: the page did not load ({app.url}): Chromium shows its error page")
 
     def _launch_android(self, app: AppSpec) -> None:
         pkg = app.package
@@ -861,7 +877,7 @@ class AppiumDevice:
         finally:
             frames = sc.stop()
             self._screencast = None
-        self.timings["capture_frames_received"] = float(sc.frames_received_total)
+        self.timings["capture_frames_received"] = float(sc.frames_received)
         frames = [f for f in frames if -0.05 <= f.t <= duration_s]
         if not frames:  # a page that never repainted still has one frame to show
             frames = [Frame(t=time.monotonic() - self.launched_at, image=self.screenshot())]

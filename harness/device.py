@@ -80,6 +80,14 @@ class DeviceError(RuntimeError):
     """A device could not do what was asked; the message names the device (and URL when relevant)."""
 
 
+class AppLaunchError(RuntimeError):
+    """The app under test failed to load or crashed on launch: that app's result, not the device's.
+
+    Not a :class:`DeviceError`: retrying on a fresh session would not help, and the run goes on
+    with the next app on the same device.
+    """
+
+
 @runtime_checkable
 class Device(Protocol):
     """What splashcheck needs from a device. Coordinates are screenshot pixels."""

@@ -16,7 +16,7 @@ import pytest
 
 from harness.appium_server import PROJECT_ROOT, AppiumServer, free_port, local_server, status
 from harness.config import DEFAULT_DEVICES, load_devices
-from harness.device import AppSpec, DeviceError, ShakeSpec
+from harness.device import AppLaunchError, AppSpec, DeviceError, ShakeSpec
 from harness.webserver import DemoServer
 
 pytestmark = [
@@ -260,3 +260,10 @@ def test_stopping_a_server_leaves_no_browser_behind(tmp_path, stack_app):
     while os.path.exists(profile) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not os.path.exists(profile)
+
+
+def test_a_page_that_does_not_load_is_an_app_error_not_a_popup(device):
+    """Chromium's own error page must never be judged as the app's pop-up."""
+    dead = AppSpec(id="dead-app", url=f"http://127.0.0.1:{free_port()}/promo")
+    with pytest.raises(AppLaunchError, match="dead-app.*did not load"):
+        device.launch(dead)
