@@ -3,12 +3,27 @@
 Stages, each timed in ms (``FrameAnalysis.timings_ms``):
 
 ``input``     :func:`detectors.imageio.as_bgr` and the density (given or estimated)
-``window``    :func:`detectors.window.detect_window`
+``window``    :func:`detectors.window.detect_window`, then (when it found nothing) the
+              evidence-fusion probe below
 ``controls``  :func:`detectors.close_controls.find_close_controls`
 ``ctas``      :func:`detectors.close_controls.find_ctas`
 ``measure``   :func:`detectors.measure.measure_control`, per control
 ``rules``     :func:`detectors.rules.judge_static`
 ``total``     the whole call
+
+Evidence fusion. :func:`~detectors.window.detect_window` sees layout only (panels over a
+scrim, full-bleed splash cues), so it misses interstitials without a scrim, full-screen
+onboarding pages that keep the status bar and overlays in the page. When it finds nothing,
+the close-control finder is run on the content area (frame minus padding and system bars)
+and :func:`~detectors.window.promote_by_controls` promotes the screen to a ``fullscreen``
+window when a dismiss control sits where only interstitials and overlays put one (an X badge
+in a top corner, a "Skip" / "No thanks" / 跳过 text, an action sheet's bottom "Cancel"); the
+window's ``cues["promoted_by"]`` records that control. Ordinary screens' close marks (a
+banner ad's small ×, a search field's ×, a web view's "Close") do not promote.
+
+Small corner marks. The finder works at 1.5 px per dp, where a ≈ 12 dp close badge's
+glyph is a few pixels; on a ``fullscreen`` window with no control in its top corners, the
+two top-corner regions are searched again at full resolution for X marks (no OCR).
 
 Bad *input* (an array that is not an image, a non-positive density, an unknown profile)
 raises ``ValueError`` naming the parameter. A *stage* that crashes does not: like an
@@ -24,6 +39,8 @@ from __future__ import annotations
 
 import math
 import time
+
+import numpy as np
 from dataclasses import replace
 from typing import Any, Callable, Iterable, Sequence
 
@@ -35,8 +52,8 @@ from detectors.registry import RULES
 
 # The stack's modules, imported by name so that tests can monkeypatch them here
 # (detectors.analyze.detect_window, ...).
-from detectors.window import detect_window
-from detectors.close_controls import find_close_controls, find_ctas
+from detectors.window import content_box, detect_window, promote_by_controls
+from detectors.close_controls import WORK_PX_PER_DP, find_close_controls, find_ctas
 from detectors.measure import measure_control
 from detectors.rules import STATIC_JUDGES, judge_static, not_run
 
@@ -60,9 +77,21 @@ MEASURED_RULES = ("close-button-size", "close-button-contrast", "close-button-pl
 # Error text kept in a not_run reason (the first line of the message, this many characters).
 MAX_REASON_CHARS = 300
 
+# Evidence fusion: confidence of a window promoted by its dismiss control, and the share of
+# the control's own confidence added to it.
+PROMOTED_BASE_CONF = 0.5
+PROMOTED_CONTROL_WEIGHT = 0.4
+# Full-resolution corner re-scan of fullscreen windows: region size (dp) of each top corner
+# (as detect_window's corner search), and the density passed to the finder for it: its
+# working scale is min(1, WORK_PX_PER_DP / density), so this keeps the crop at full size.
+CORNER_RESCAN_W_DP = 150.0
+CORNER_RESCAN_H_DP = 110.0
+CORNER_RESCAN_DENSITY = WORK_PX_PER_DP
+
 
 def analyze_frame(frame: object, *, density: float | None = None, profile: Profile | str | None = None,
-                  ui_tree: Sequence[UiNode] | None = None, reader: Any = None) -> FrameAnalysis:
+                  ui_tree: Sequence[UiNode] | None = None, reader: Any = None,
+                  status_bar_expected: bool = True, promote: bool = True) -> FrameAnalysis:
     """Run the static detector stack on one frame.
 
     Parameters
@@ -79,6 +108,13 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
         Clickable nodes in image pixels, used for touch targets.
     reader : TextReader, optional
         OCR reader for text controls (跳过, Skip, ...). ``None``: no OCR (X glyphs only).
+    status_bar_expected : bool, default True
+        Whether the device's screenshots show a status bar (Android / iOS: True; Chromium
+        mobile emulation and other web captures: False). Passed to
+        :func:`~detectors.window.detect_window`: when True a frame without a status bar is
+        taken as immersive (splash / interstitial); when False the 开屏 layout must show.
+    promote : bool, default True
+        Run the evidence-fusion probe when no window is found (see the module docstring).
 
     Returns
     -------
@@ -116,13 +152,26 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
         finally:
             timings[name] = round(timings.get(name, 0.0) + _ms(t0), 3)
 
-    window: Window | None = stage("window", lambda: detect_window(bgr, density=dens), None)
+    window: Window | None = stage("window", lambda: detect_window(
+        bgr, density=dens, status_bar_expected=status_bar_expected), None)
+    probed: list[CloseControl] | None = None
+    if window is None and promote and "window" not in failed:
+        # evidence fusion: the whole content area, searched for a dismiss control that only
+        # interstitials and overlays carry; a crash here is a crashed window stage
+        fused = stage("window", lambda: _promote(bgr, dens, reader), None)
+        if fused is not None:
+            window, probed = fused
     controls: list[CloseControl] = []
     ctas: list[Box] = []
     measurements: list[ControlMeasurement | None] = []
     if window is not None:
-        controls = list(stage("controls", lambda: find_close_controls(bgr, window=window, density=dens,
-                                                                       reader=reader), []) or [])
+        if probed is not None:
+            controls = probed
+        else:
+            controls = list(stage("controls", lambda: find_close_controls(bgr, window=window, density=dens,
+                                                                           reader=reader), []) or [])
+        if window.kind == "fullscreen" and probed is None and "controls" not in failed:
+            controls += stage("controls", lambda: _corner_rescan(bgr, window, dens, controls), []) or []
         ctas = [tuple(int(v) for v in b) for b in  # type: ignore[misc]
                 (stage("ctas", lambda: find_ctas(bgr, window=window, density=dens, reader=reader), []) or [])]
         for c in controls:
@@ -164,6 +213,63 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
     return FrameAnalysis(width=w, height=h, density=dens, density_estimated=estimated, window=window,
                          controls=ctrl_out, measurements=meas_out, ctas=tuple(ctas),  # type: ignore[arg-type]
                          findings=tuple(findings), timings_ms=timings)
+
+
+def _promote(bgr: Any, dens: float, reader: Any) -> tuple[Window, list[CloseControl]] | None:
+    """The promoted ``fullscreen`` window and the controls found in it, or None."""
+    box = content_box(bgr, density=dens)
+    probe = Window(box=box, kind="fullscreen", confidence=0.0, cues={"probe": True})
+    controls = list(find_close_controls(bgr, window=probe, density=dens, reader=reader) or [])
+    controls += _corner_rescan(bgr, probe, dens, controls)
+    # content_box trims only the bottom (padding, nav bar) and the status bar at the top
+    cue = promote_by_controls(bgr, controls, box, density=dens, status_bar=box[1] > 0)
+    if cue is None:
+        return None
+    conf = PROMOTED_BASE_CONF + PROMOTED_CONTROL_WEIGHT * float(cue["confidence"])
+    win = Window(box=box, kind="fullscreen", confidence=round(min(1.0, conf), 3), scrim=False,
+                 cues={"promoted_by": cue})
+    return win, controls
+
+
+class _NoText:
+    """A reader that reads nothing: the corner re-scan looks for X marks only."""
+
+    def recognise(self, crops: Sequence[Any]) -> list[tuple[str, float]]:
+        return [("", 0.0)] * len(crops)
+
+
+def _corner_rescan(bgr: Any, window: Window, dens: float, found: Sequence[CloseControl]) -> list[CloseControl]:
+    """X marks in the window's top corners at full resolution, when none was found there.
+
+    The finder is given the crop with ``density=CORNER_RESCAN_DENSITY`` so that it does not
+    reduce it (its glyph size gates then read in full-resolution pixels: ≥ 6 px, ≤ 54 px,
+    which is the small-mark range this pass is for; larger marks the first pass finds).
+    """
+    if dens <= CORNER_RESCAN_DENSITY:
+        return []  # the first pass already ran at full resolution
+    x1, y1, x2, y2 = (int(v) for v in window.box)
+    rw = min(x2 - x1, int(round(CORNER_RESCAN_W_DP * dens)))
+    rh = min(y2 - y1, int(round(CORNER_RESCAN_H_DP * dens)))
+    regions = [(x2 - rw, y1, x2, y1 + rh), (x1, y1, x1 + rw, y1 + rh)]
+
+    def inside(c: CloseControl, r: tuple[int, int, int, int]) -> bool:
+        cx, cy = (c.box[0] + c.box[2]) / 2, (c.box[1] + c.box[3]) / 2
+        return r[0] <= cx < r[2] and r[1] <= cy < r[3]
+
+    if any(inside(c, r) for c in found for r in regions):
+        return []
+    out: list[CloseControl] = []
+    for r in regions:
+        crop = np.ascontiguousarray(bgr[r[1]:r[3], r[0]:r[2]])
+        if crop.shape[0] < 8 or crop.shape[1] < 8:
+            continue
+        sub = Window(box=(0, 0, crop.shape[1], crop.shape[0]), kind="fullscreen", confidence=window.confidence)
+        for c in find_close_controls(crop, window=sub, density=CORNER_RESCAN_DENSITY, reader=_NoText()) or []:
+            if c.kind != "x_icon":
+                continue
+            b = c.box
+            out.append(replace(c, box=(b[0] + r[0], b[1] + r[1], b[2] + r[0], b[3] + r[1])))
+    return out
 
 
 def _check_density(density: object) -> float:

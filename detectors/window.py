@@ -32,14 +32,16 @@ return ``None``.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import Any, Iterable
 
 import cv2
 import numpy as np
 
-from .model import Box, Window
+from .model import Box, CloseControl, Window
 
-__all__ = ["detect_window"]
+__all__ = ["detect_window", "content_box", "promote_by_controls", "is_promoting_text"]
 
 # --- working resolution -------------------------------------------------------------
 # Width (px) frames are reduced to before analysis; 270 = 1080/4 keeps ≈ 0.65 px per dp
@@ -117,6 +119,20 @@ SHEET_MIN_H = 0.15
 # Dialog: a card no larger than this share of the content area, light and plain.
 DIALOG_MAX_AREA = 0.40
 
+# --- coloured cards over a scrim (红包 / coupon / VIP offers) -----------------------------
+# Vivid cards (red, orange, green gradients) need not be brighter than the dimmed page, so
+# they are also segmented by chroma (max - min channel, 0..255). A black scrim of opacity a
+# scales every exterior colour by (1 - a): dimmed UI stays muted and nothing out there is
+# white, whatever the card's own brightness.
+CHROMA_THRESHOLDS = (90, 130)
+# Exterior luminance cap (0..255) of a scrim of opacity >= 0.25 over a white page ...
+COLOUR_SCRIM_CAP = 190
+# ... that at most this share of exterior pixels may exceed (the close badge's white glyph,
+# a few anti-aliased pixels).
+COLOUR_SCRIM_CAP_SHARE = 0.002
+# The exterior's 98th-percentile chroma is at most this share of the card's median chroma.
+COLOUR_SCRIM_MAX_CHROMA = 0.6
+
 
 # --- full-bleed windows ------------------------------------------------------------------
 # Below this luminance standard deviation (0..255) the content is blank, not a window.
@@ -136,6 +152,56 @@ BAND_MIN_SHARE = 0.08
 BAND_MAX_SHARE = 0.35
 # A picture: its 8 most frequent coarse colours cover at most this share of it.
 PICTURE_MAX_FLAT = 0.5
+# Confidence of a full-bleed window in a web capture (no status bar expected), backed by a
+# picture and a logo band or corner control; each further agreeing cue adds WEB_CUE_BONUS.
+WEB_FULLSCREEN_CONF = 0.55
+WEB_CUE_BONUS = 0.1
+# ... where a flat-colour ad counts as full-bleed above a logo band when at most this share of
+# it has the band's colour (a page going on above its footer has much of it).
+WEB_MAX_BAND_COLOUR_ABOVE = 0.2
+# ... and is no plain page: its 8 most frequent coarse colours cover at most this share
+# (gradients and shapes of a rendered ad spread wider; an empty-state page does not).
+WEB_MAX_FLAT = 0.9
+
+# Phrases (normalised: lower case, digits and punctuation dropped) that only dismiss an ad,
+# a pop-up or a consent / permission dialog; "Cancel", "Close", "No", 取消, 关闭 also end
+# ordinary screens (search fields, forms, web views) and are not among them.
+PROMOTE_PHRASES = frozenset({
+    "skip", "skip ad", "skip ads", "skip video", "skip intro", "skip in",
+    "no thanks", "no thank you", "not now", "not now thanks", "maybe later", "remind me later",
+    "ask me later", "not interested", "close ad", "dismiss", "disagree", "disagree and quit",
+    "disagree and exit", "don t allow", "dont allow", "do not allow", "deny", "decline",
+    "跳过", "跳過", "跳过广告", "关闭广告", "以后再说", "以後再說", "稍后再说", "下次再说", "下次吧",
+    "不了谢谢", "不了 谢谢", "不用了", "残忍拒绝", "不同意并退出", "我再想想", "狠心离开",
+})
+# Prefixes of such phrases (暂不开启, 暂不更新, ...).
+PROMOTE_PREFIXES = ("暂不", "暫不")
+# Countdown units around a skip label ("5s 跳过", "跳过 3 秒").
+_COUNTDOWN_RE = re.compile(r"^(?:s |秒 ?)?(.*?)(?: s| ?秒)?$")
+
+# --- evidence fusion: promoting a screen by its dismiss control ------------------------------
+# When no window is found, a screen still is an interstitial / overlay when it shows a dismiss
+# control where only those put one (see :func:`promote_by_controls`).
+# An X badge promotes when its visible box's shorter side is at least this (dp): in-page banner
+# ads carry a bare ≈ 9 dp ×; interstitial close badges are 12-40 dp (the Xiaomi minimum is 15).
+PROMOTE_X_MIN_DP = 11.0
+# ... its centre within this many dp of the content's top edge and of a side edge ...
+PROMOTE_X_TOP_DP = 72.0
+PROMOTE_X_SIDE_DP = 56.0
+# ... and the finder's confidence at least this.
+PROMOTE_X_MIN_CONF = 0.85
+# The X stands alone on its row: in the band of its height (inner 70 %) across the content,
+# at most this share of columns outside it (± PROMOTE_ROW_PAD_DP) holds an edge. A search
+# field's clear × has its query / hint text on that row, a toolbar's × its title.
+PROMOTE_ROW_MAX_INK = 0.04
+PROMOTE_ROW_PAD_DP = 4.0
+# A text control promotes when it reads as a phrase only pop-ups / ads use (PROMOTE_PHRASES)
+# with at least this confidence; a generic answer ("Cancel", 取消) only as an action sheet's
+# button: spanning at least PROMOTE_SHEET_MIN_W of the content width with its bottom in the
+# lowest PROMOTE_SHEET_BOTTOM share of the content.
+PROMOTE_TEXT_MIN_CONF = 0.8
+PROMOTE_SHEET_MIN_W = 0.6
+PROMOTE_SHEET_BOTTOM = 0.1
 
 
 @dataclass(frozen=True)
@@ -183,8 +249,7 @@ def detect_window(frame: np.ndarray, *, density: float,
     if min(h, w) < MIN_SIDE_PX:
         return None
     scale = min(1.0, WORK_WIDTH / w)
-    small = cv2.resize(frame, (max(1, round(w * scale)), max(1, round(h * scale))),
-                       interpolation=cv2.INTER_AREA) if scale < 1.0 else frame
+    small = _small(frame)
     layout = _layout(frame, small, density, scale)
     if layout.bottom - layout.top < 8 * layout.dp or layout.bottom - layout.top < 8:
         return None
@@ -197,7 +262,136 @@ def detect_window(frame: np.ndarray, *, density: float,
     return _find_fullscreen(small, gray, layout, frame.shape, status_bar_expected)
 
 
+def content_box(frame: np.ndarray, *, density: float) -> Box:
+    """The app's content area: the frame minus black padding, status bar and navigation bar.
+
+    Parameters
+    ----------
+    frame : ndarray, shape (H, W, 3), uint8
+        BGR screenshot.
+    density : float
+        Pixels per dp of the frame.
+
+    Returns
+    -------
+    Box
+        ``(0, top, W, bottom)`` in frame pixels, ``x2``/``y2`` exclusive; the whole frame for
+        frames too small to analyse.
+
+    Raises
+    ------
+    ValueError
+        If ``frame`` is not an H×W×3 uint8 array or ``density`` is not a positive number.
+    """
+    _check_inputs(frame, density)
+    h, w = frame.shape[:2]
+    if min(h, w) < MIN_SIDE_PX:
+        return (0, 0, w, h)
+    lay = _layout(frame, _small(frame), density, min(1.0, WORK_WIDTH / w))
+    return (0, int(round(lay.top / lay.scale)), w, min(h, int(round(lay.bottom / lay.scale))))
+
+
+def is_promoting_text(text: str | None) -> bool:
+    """True when a control's text is a phrase that only dismisses an ad / pop-up / consent dialog.
+
+    "Skip Ad", "No thanks", "Not now", "跳过 5", "暂不更新", "Deny" are; "Cancel", "Close",
+    "OK", "取消", "关闭" (which also end search fields, forms and web views) are not.
+    """
+    if not text:
+        return False
+    t = re.sub(r"[\d\W_]+", " ", text.lower()).strip()
+    m = _COUNTDOWN_RE.match(t)
+    core = (m.group(1) if m else t).strip()
+    return core in PROMOTE_PHRASES or t in PROMOTE_PHRASES or core.startswith(PROMOTE_PREFIXES)
+
+
+def promote_by_controls(frame: np.ndarray, controls: Iterable[CloseControl], content: Box, *,
+                        density: float, status_bar: bool = True) -> dict[str, Any] | None:
+    """Evidence fusion: the dismiss control that makes a window-less screen an interstitial.
+
+    Called when :func:`detect_window` found no window and the close-control finder was run on
+    the whole content area. Ordinary screens carry close marks too (an in-page banner ad's
+    small ×, a search field's clear ×, a web view's "Close"), so only controls in places and
+    forms that interstitials, overlays and action sheets use promote the screen:
+
+    * an X badge of at least ``PROMOTE_X_MIN_DP`` in a top corner of the content
+      (centre within ``PROMOTE_X_TOP_DP`` of its top and ``PROMOTE_X_SIDE_DP`` of a side),
+      confidence ≥ ``PROMOTE_X_MIN_CONF``, alone on its row (:func:`_row_ink`: no search
+      field text, no toolbar title beside it); under a status bar only the top-right corner
+      counts (a top-left × there is the app's own navigation: a detail page's or a
+      full-screen editor's close, as in :func:`detect_window`'s 开屏 cue);
+    * a text control reading as a pop-up-only phrase (:func:`is_promoting_text`), anywhere,
+      confidence ≥ ``PROMOTE_TEXT_MIN_CONF``;
+    * any other dismiss text ("Cancel", 取消) as an action sheet's full-width bottom button.
+
+    Parameters
+    ----------
+    frame : ndarray, shape (H, W, 3), uint8
+        BGR screenshot the controls were found in.
+    controls : iterable of CloseControl
+        Controls found in ``content`` (frame pixels).
+    content : Box
+        The content area (:func:`content_box`), frame pixels.
+    density : float
+        Pixels per dp.
+    status_bar : bool, default True
+        Whether the screen shows a status bar (then a top-left X does not promote).
+
+    Returns
+    -------
+    dict or None
+        The promoting control as a cue (``kind``, ``box``, ``confidence``, ``text``,
+        ``reason``: ``corner_x`` / ``dismiss_phrase`` / ``sheet_button``), the most confident
+        one when several qualify; ``None`` when none does.
+    """
+    cx1, cy1, cx2, cy2 = content
+    cw, ch = max(1, cx2 - cx1), max(1, cy2 - cy1)
+    best: dict[str, Any] | None = None
+    for c in controls:
+        x1, y1, x2, y2 = c.box
+        reason = None
+        if c.kind == "x_icon":
+            mx, my = (x1 + x2) / 2.0, (y1 + y2) / 2.0
+            side = (cx2 - mx if status_bar else min(mx - cx1, cx2 - mx)) / density
+            if (c.confidence >= PROMOTE_X_MIN_CONF and min(x2 - x1, y2 - y1) / density >= PROMOTE_X_MIN_DP
+                    and (my - cy1) / density <= PROMOTE_X_TOP_DP and side <= PROMOTE_X_SIDE_DP
+                    and _row_ink(frame, c.box, content, density) <= PROMOTE_ROW_MAX_INK):
+                reason = "corner_x"
+        elif c.kind == "text" and c.confidence >= PROMOTE_TEXT_MIN_CONF:
+            if is_promoting_text(c.text):
+                reason = "dismiss_phrase"
+            elif (x2 - x1) >= PROMOTE_SHEET_MIN_W * cw and (cy2 - y2) <= PROMOTE_SHEET_BOTTOM * ch:
+                reason = "sheet_button"
+        if reason and (best is None or c.confidence > best["confidence"]):
+            best = {"kind": c.kind, "box": [int(v) for v in c.box], "confidence": float(c.confidence),
+                    "text": c.text, "reason": reason}
+    return best
+
+
+def _row_ink(frame: np.ndarray, box: Box, content: Box, density: float) -> float:
+    """Share of content columns beside a control whose row band (its inner 70 %) has an edge."""
+    x1, y1, x2, y2 = (int(v) for v in box)
+    m = int(0.15 * (y2 - y1))
+    cx1, cx2 = int(content[0]), int(content[2])
+    band = frame[max(0, y1 + m):max(0, y2 - m), cx1:cx2]
+    if band.shape[0] < 2 or band.shape[1] < 2:
+        return 0.0
+    edges = cv2.Canny(cv2.cvtColor(band, cv2.COLOR_BGR2GRAY), 40, 110)
+    cols = edges.any(axis=0)
+    pad = int(round(PROMOTE_ROW_PAD_DP * density))
+    keep = np.ones(cols.shape, bool)
+    keep[max(0, x1 - pad - cx1):max(0, x2 + pad - cx1)] = False
+    return float(cols[keep].mean()) if keep.any() else 0.0
+
+
 # ------------------------------------------------------------------------------------
+def _small(frame: np.ndarray) -> np.ndarray:
+    h, w = frame.shape[:2]
+    scale = min(1.0, WORK_WIDTH / w)
+    return cv2.resize(frame, (max(1, round(w * scale)), max(1, round(h * scale))),
+                      interpolation=cv2.INTER_AREA) if scale < 1.0 else frame
+
+
 def _check_inputs(frame: object, density: object) -> None:
     if not isinstance(frame, np.ndarray) or frame.ndim != 3 or frame.shape[2] != 3:
         shape = getattr(frame, "shape", None)
@@ -310,9 +504,10 @@ def _find_panel(gray: np.ndarray, chroma: np.ndarray, lay: _Layout) -> Window | 
     kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (k, k))
     margin = max(1, int(round(3 * lay.dp)))
     best: tuple[float, Window] | None = None
-    seen: list[tuple[int, int, int, int]] = []
-    for t in PANEL_THRESHOLDS:
-        mask = (g > t).astype(np.uint8)
+    seen: list[tuple[str, int, int, int, int]] = []
+    ladders = [("luminance", t) for t in PANEL_THRESHOLDS] + [("chroma", t) for t in CHROMA_THRESHOLDS]
+    for channel, t in ladders:
+        mask = ((g if channel == "luminance" else c) > t).astype(np.uint8)
         mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, kernel)
         contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE)
         for cnt in contours:
@@ -323,13 +518,16 @@ def _find_panel(gray: np.ndarray, chroma: np.ndarray, lay: _Layout) -> Window | 
             if fill < PANEL_MIN_FILL:
                 continue
             geo = _geometry(x, y, bw, bh, cw, ch)
-            if geo is None:
+            if geo is None or (channel == "chroma" and geo != "card"):
                 continue
-            key = (x // 3, y // 3, bw // 3, bh // 3)
+            key = (channel, x // 3, y // 3, bw // 3, bh // 3)
             if key in seen:
                 continue
             seen.append(key)
-            cand = _judge_panel(g, c, (x, y, x + bw, y + bh), t, geo, fill, margin, lay)
+            if channel == "luminance":
+                cand = _judge_panel(g, c, (x, y, x + bw, y + bh), t, geo, fill, margin, lay)
+            else:
+                cand = _judge_colour_panel(g, c, (x, y, x + bw, y + bh), t, fill, margin, lay)
             if cand is not None and (best is None or cand[0] > best[0]):
                 best = cand
     return best[1] if best else None
@@ -420,6 +618,58 @@ def _judge_panel(g: np.ndarray, c: np.ndarray, box: tuple[int, int, int, int], t
     return conf + 0.1 * rel_area, win
 
 
+def _judge_colour_panel(g: np.ndarray, c: np.ndarray, box: tuple[int, int, int, int], t: int,
+                        fill: float, margin: int, lay: _Layout) -> tuple[float, Window] | None:
+    """A vivid card (segmented by chroma > ``t``) whose exterior is a dimmed, muted scrim.
+
+    A black scrim of opacity ``a`` scales every exterior colour by ``1 - a``: nothing out
+    there stays vivid (chroma over ``t``), no exterior pixel is near white (the luminance
+    cap), and the exterior's colours are muted relative to the card's. A coloured banner on a
+    white page fails the cap; a dark page with light text fails it too.
+    """
+    x1, y1, x2, y2 = box
+    ext = np.ones_like(g, dtype=bool)
+    ext[max(0, y1 - margin):y2 + margin, max(0, x1 - margin):x2 + margin] = False
+    if int(ext.sum()) < 0.08 * g.size:
+        return None
+    inside_c = c[y1:y2, x1:x2]
+    level = float(np.median(inside_c[inside_c > t])) if np.any(inside_c > t) else float(t)
+    ge, ce = g[ext], c[ext]
+    vivid = float(np.mean(ce > t))
+    over_cap = float(np.mean(ge > COLOUR_SCRIM_CAP))
+    chroma98 = float(np.percentile(ce, 98))
+    p98 = float(np.percentile(ge, 98))
+    if (vivid > SCRIM_MAX_BRIGHT or over_cap > COLOUR_SCRIM_CAP_SHARE
+            or chroma98 > COLOUR_SCRIM_MAX_CHROMA * level):
+        return None
+    med = float(np.median(ge))
+    dev90 = float(np.percentile(np.abs(ge.astype(np.float32) - med), 90))
+    # confidence: how far under the cap the exterior's bright end and colours sit
+    conf = 0.55 + 0.25 * min(1.0, (COLOUR_SCRIM_CAP - p98) / (0.5 * COLOUR_SCRIM_CAP)) \
+        + 0.15 * min(1.0, 1.0 - chroma98 / (COLOUR_SCRIM_MAX_CHROMA * level))
+    conf *= 0.85 + 0.15 * min(1.0, (fill - PANEL_MIN_FILL) / (1 - PANEL_MIN_FILL))
+    s = lay.scale
+    frame_box: Box = (int(round(x1 / s)), int(round((y1 + lay.top) / s)),
+                      int(round(x2 / s)), int(round((y2 + lay.top) / s)))
+    rel_area = (x2 - x1) * (y2 - y1) / float(g.size)
+    cues = {
+        "scrim_region": "exterior",
+        "colour_card": True,
+        "scrim_p98": round(p98, 1),
+        "panel_chroma": round(level, 1),
+        "exterior_vivid_share": round(vivid, 4),
+        "exterior_over_cap_share": round(over_cap, 4),
+        "exterior_chroma_p98": round(chroma98, 1),
+        "exterior_dev90": round(dev90, 1),
+        "panel_fill": round(fill, 3),
+        "panel_threshold": t,
+        "status_bar": lay.status_bar,
+        "nav_bar": lay.nav_bar,
+    }
+    win = Window(box=frame_box, kind="card", confidence=round(float(min(1.0, conf)), 3), scrim=True, cues=cues)
+    return conf + 0.1 * rel_area, win
+
+
 def _exterior_stats(g: np.ndarray, c: np.ndarray, region: np.ndarray, t: int,
                     level: float) -> dict[str, float]:
     ge = g[region]
@@ -453,11 +703,28 @@ def _find_fullscreen(small: np.ndarray, gray: np.ndarray, lay: _Layout, shape: t
     pic_end = bottom - (band["height"] if band else 0)
     picture = _picture_share(small[top + int(round(STATUS_BAR_DP * lay.dp)) if lay.status_bar else top:pic_end])
     is_picture = picture <= PICTURE_MAX_FLAT
-    if lay.status_bar or not status_bar_expected:
+    if lay.status_bar:
         # 开屏 ads put the skip pill at the top right; a top-left disc is app navigation here
         if not (corner and corner["corner"] == "top-right" and is_picture and band):
             return None
         conf = 0.6
+    elif not status_bar_expected:
+        # web capture: no status bar on any page, so the 开屏 layout must carry it: a full-bleed
+        # picture with a logo band under it (the close control may appear later: delayed
+        # close, countdown-only) or with a skip pill / close disc in the top-right corner
+        # a web capture: no page shows a status bar, so the 开屏 layout must: a control in the
+        # top-right corner (a skip pill, a close disc, or a countdown disc: the band and the
+        # full-bleed ad already vouch for the layout), a logo band, and a full-bleed ad above
+        # it (a photo, or a rendered ad of flat shapes / gradients where little has the band's
+        # page colour)
+        if corner is None or corner["corner"] != "top-right":
+            corner = _corner_control(gray, lay, require_x=False)
+        top_right = bool(corner and corner["corner"] == "top-right")
+        bleed = (bool(band) and picture <= WEB_MAX_FLAT
+                 and _colour_share(small[top:pic_end], band["colour"]) <= WEB_MAX_BAND_COLOUR_ABOVE)
+        if not (top_right and band and (is_picture or bleed)):
+            return None
+        conf = WEB_FULLSCREEN_CONF + WEB_CUE_BONUS * (1 + is_picture)
     else:
         # immersive screen: splash/interstitial if a corner control or a picture with a
         # logo band backs it (web pages and games have no status bar either)
@@ -474,11 +741,12 @@ def _find_fullscreen(small: np.ndarray, gray: np.ndarray, lay: _Layout, shape: t
     return Window(box=box, kind="fullscreen", confidence=round(min(1.0, conf), 3), scrim=False, cues=cues)
 
 
-def _corner_control(gray: np.ndarray, lay: _Layout) -> dict[str, object] | None:
+def _corner_control(gray: np.ndarray, lay: _Layout, *, require_x: bool = True) -> dict[str, object] | None:
     """A skip pill or close disc in a top corner (working px), or None.
 
     Canny edges of each top corner region are closed and hole-filled; a compact filled
-    shape of control size (pill: wider than tall; disc: about square) counts.
+    shape of control size (pill: wider than tall; disc: about square) counts. A disc must
+    show an X unless ``require_x`` is False (a countdown disc, when other cues vouch).
     """
     h, w = gray.shape
     y0 = lay.top + (int(round(2 * lay.dp)) if lay.status_bar else 0)  # clear of the bar's edge
@@ -509,7 +777,7 @@ def _corner_control(gray: np.ndarray, lay: _Layout) -> dict[str, object] | None:
             if area / float(cw * ch) < 0.7:
                 continue
             shape_kind = "pill" if cw >= 1.35 * ch else "disc"
-            if shape_kind == "disc":
+            if shape_kind == "disc" and require_x:
                 if not _has_x(reg[y:y + ch, x:x + cw]):
                     continue  # an avatar, a menu or back icon, not a close mark
             s = lay.scale
@@ -576,7 +844,15 @@ def _logo_band(content: np.ndarray, lay: _Layout) -> dict[str, int] | None:
     above = content[max(0, y - int(8 * lay.dp)):y].astype(np.int16)
     if above.size and float(np.mean(np.abs(above - ref).max(axis=2) <= BAND_TOLERANCE)) > 0.7:
         return None  # the page just goes on above: not a band
-    return {"height": hb}
+    return {"height": hb, "colour": [int(v) for v in ref]}
+
+
+def _colour_share(region: np.ndarray, colour: list[int]) -> float:
+    """Share of the region's pixels within BAND_TOLERANCE of ``colour`` (BGR) in every channel."""
+    if region.size == 0:
+        return 1.0
+    d = np.abs(region.astype(np.int16) - np.asarray(colour, np.int16)).max(axis=2)
+    return float(np.mean(d <= BAND_TOLERANCE))
 
 
 def _picture_share(region: np.ndarray) -> float:

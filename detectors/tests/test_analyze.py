@@ -31,8 +31,8 @@ class Fakes:
         if name in self.crash:
             raise RuntimeError(f"boom in {name}\nsecond line")
 
-    def detect_window(self, frame, *, density):
-        self._rec("detect_window", frame, density=density)
+    def detect_window(self, frame, *, density, status_bar_expected=True):
+        self._rec("detect_window", frame, density=density, status_bar_expected=status_bar_expected)
         assert frame.dtype == np.uint8 and frame.ndim == 3 and frame.shape[2] == 3
         return self.window
 
@@ -108,11 +108,55 @@ def test_density_is_estimated_when_not_given(monkeypatch):
 
 
 def test_no_window_skips_the_window_stages(monkeypatch):
+    # the fusion probe searches the content area, but a mid-screen X does not promote the screen
     fakes = Fakes(monkeypatch, window=None)
     a = analyze_frame(_frame(), density=2.625)
     assert not a.popup and a.controls == () and a.ctas == ()
-    assert "find_close_controls" not in fakes.calls and "measure_control" not in fakes.calls
+    probe = fakes.calls["find_close_controls"][0][1]["window"]
+    assert probe.kind == "fullscreen" and probe.box == (0, 0, 1080, 1920)
+    assert "find_ctas" not in fakes.calls and "measure_control" not in fakes.calls
     assert {f.outcome for f in a.findings} == {Outcome.NOT_APPLICABLE}
+
+
+def test_promote_false_skips_the_probe(monkeypatch):
+    fakes = Fakes(monkeypatch, window=None)
+    a = analyze_frame(_frame(), density=2.625, promote=False)
+    assert not a.popup and "find_close_controls" not in fakes.calls
+
+
+@pytest.mark.parametrize("flag", [True, False])
+def test_status_bar_expected_is_passed_through(monkeypatch, flag):
+    fakes = Fakes(monkeypatch)
+    analyze_frame(_frame(), density=2.625, status_bar_expected=flag)
+    assert fakes.calls["detect_window"][0][1]["status_bar_expected"] is flag
+
+
+def test_dismiss_phrase_promotes_a_windowless_screen(monkeypatch):
+    no_thanks = CloseControl(box=(430, 1700, 650, 1730), kind="text", confidence=0.95, text="No Thanks")
+    fakes = Fakes(monkeypatch, window=None, controls=(no_thanks,))
+    a = analyze_frame(_frame(), density=2.625)
+    assert a.popup and a.window.kind == "fullscreen" and a.window.box == (0, 0, 1080, 1920)
+    cue = a.window.cues["promoted_by"]
+    assert cue["reason"] == "dismiss_phrase" and cue["text"] == "No Thanks" and cue["box"] == list(no_thanks.box)
+    assert 0.5 < a.window.confidence <= 1.0
+    assert a.controls == (no_thanks,) and len(a.measurements) == 1
+    searched = [kw["window"].box for _, kw in fakes.calls["find_close_controls"]]
+    assert searched.count((0, 0, 1080, 1920)) == 1  # the probe's controls are reused, not searched again
+    assert fakes.calls["judge_static"][0][0][0] is a.window
+
+
+def test_generic_cancel_mid_screen_does_not_promote(monkeypatch):
+    cancel = CloseControl(box=(100, 900, 980, 1000), kind="text", confidence=0.95, text="Cancel")
+    Fakes(monkeypatch, window=None, controls=(cancel,))
+    assert not analyze_frame(_frame(), density=2.625).popup
+
+
+def test_probe_crash_is_a_window_stage_crash(monkeypatch):
+    Fakes(monkeypatch, window=None, crash={"find_close_controls"})
+    a = analyze_frame(_frame(), density=2.625)
+    assert not a.popup
+    for f in a.findings:
+        _assert_not_run(f, "window", "boom in find_close_controls")
 
 
 def test_grayscale_float_input_is_converted(monkeypatch):
@@ -255,3 +299,92 @@ def test_real_stack_on_a_synthetic_popup():
     hits = [c for c in a.controls if c.box[0] - 16 <= cx <= c.box[2] + 16 and c.box[1] - 16 <= cy <= c.box[3] + 16]
     assert hits, f"the X at {xbox} was not found; controls: {a.controls}"
     assert _by_rule(a)["close-button-present"].outcome is Outcome.PASS
+
+
+# --- evidence fusion with the real stack (synthetic screens, no OCR) -------------------------
+class _NoOcr:
+    def recognise(self, crops):
+        return [("", 0.0)] * len(crops)
+
+
+D = 2.625
+SB, NAV = round(24 * D), round(48 * D)
+
+
+def _phone_page() -> np.ndarray:
+    """A white onboarding-like page with a status bar and a navigation bar (1080×1920)."""
+    import cv2
+
+    img = np.full((1920, 1080, 3), 255, np.uint8)
+    img[:SB] = 0
+    for i in range(4):  # status-bar glyphs: clock at the left, icons at the right
+        cv2.rectangle(img, (20 + 24 * i, 18), (36 + 24 * i, 46), (255, 255, 255), -1)
+        cv2.rectangle(img, (1040 - 48 * (i + 1), 18), (1072 - 48 * (i + 1), 46), (255, 255, 255), -1)
+    img[1920 - NAV:] = 0
+    for cx in (270, 540, 810):
+        cv2.circle(img, (cx, 1920 - NAV // 2), 24, (200, 200, 200), 3)
+    cv2.rectangle(img, (280, 170), (800, 210), (40, 40, 40), -1)  # title
+    for i in range(3):  # illustration and body text
+        cv2.circle(img, (250 + 290 * i, 420), 60, (140, 40, 110), -1)
+        cv2.rectangle(img, (100, 600 + 60 * i), (980, 630 + 60 * i), (90, 90, 90), -1)
+    return img
+
+
+def _x_badge(img, cx, cy, r, fill, ink, stroke):
+    import cv2
+
+    cv2.circle(img, (cx, cy), r, fill, -1, cv2.LINE_AA)
+    a = int(r * 0.42)
+    cv2.line(img, (cx - a, cy - a), (cx + a, cy + a), ink, stroke, cv2.LINE_AA)
+    cv2.line(img, (cx - a, cy + a), (cx + a, cy - a), ink, stroke, cv2.LINE_AA)
+
+
+def test_fullscreen_page_with_corner_x_badge_is_promoted():
+    img = _phone_page()
+    _x_badge(img, 1020, 123, 39, (140, 40, 110), (255, 255, 255), 7)  # 30 dp purple badge, top right
+    a = analyze_frame(img, density=D, reader=_NoOcr())
+    assert a.popup and a.window.kind == "fullscreen"
+    assert a.window.cues["promoted_by"]["reason"] == "corner_x"
+    assert abs(a.window.box[1] - SB) <= 4
+    assert any(c.kind == "x_icon" and abs((c.box[0] + c.box[2]) / 2 - 1020) < 12 for c in a.controls)
+
+
+def test_normal_page_with_banner_x_is_not_promoted():
+    import cv2
+
+    img = _phone_page()
+    img[SB + 150:SB + 280] = (40, 160, 250)  # a full-width banner ad under the app bar ...
+    cv2.rectangle(img, (200, SB + 190), (800, SB + 240), (255, 255, 255), -1)  # ... with its slogan
+    c = (1058, SB + 170)  # ... and a bare 9 dp × in its top-right corner
+    cv2.line(img, (c[0] - 10, c[1] - 10), (c[0] + 10, c[1] + 10), (255, 255, 255), 3, cv2.LINE_AA)
+    cv2.line(img, (c[0] - 10, c[1] + 10), (c[0] + 10, c[1] - 10), (255, 255, 255), 3, cv2.LINE_AA)
+    probe = Window(box=(0, SB, 1080, 1920 - NAV), kind="fullscreen", confidence=0.0)
+    found = an.find_close_controls(img, window=probe, density=D, reader=_NoOcr())
+    assert any(abs((x.box[0] + x.box[2]) / 2 - c[0]) < 8 for x in found)  # the finder sees the ×
+    a = analyze_frame(img, density=D, reader=_NoOcr())
+    assert not a.popup, a.window  # ... but a 9 dp bare × under an app bar is a banner's
+
+
+def test_search_field_clear_x_is_not_promoted():
+    import cv2
+
+    img = _phone_page()
+    cv2.rectangle(img, (30, SB + 20), (1050, SB + 130), (235, 235, 235), -1)  # search field
+    cv2.putText(img, "weather tomorrow", (80, SB + 95), cv2.FONT_HERSHEY_SIMPLEX, 1.6, (60, 60, 60), 3)  # query
+    _x_badge(img, 990, SB + 75, 26, (150, 150, 150), (235, 235, 235), 5)  # clear (×) badge
+    a = analyze_frame(img, density=D, reader=_NoOcr())
+    assert not a.popup, a.window
+
+
+def test_tiny_corner_x_on_a_fullscreen_window_is_found(monkeypatch):
+    """A 12 dp close badge (31 px) on a splash: found by the full-resolution corner re-scan."""
+    img = np.empty((2400, 1082, 3), np.uint8)
+    img[:] = (200, 150, 60)  # sky
+    img[2100:] = 255  # logo band
+    win = Window(box=(0, 0, 1082, 2400), kind="fullscreen", confidence=0.7)
+    monkeypatch.setattr(an, "detect_window", lambda frame, *, density, status_bar_expected=True: win)
+    _x_badge(img, 1024, 121, 16, (76, 76, 76), (255, 255, 255), 2)
+    a = analyze_frame(img, density=D, reader=_NoOcr())
+    assert a.window is win
+    assert any(c.kind == "x_icon" and abs((c.box[0] + c.box[2]) / 2 - 1024) < 8
+               and abs((c.box[1] + c.box[3]) / 2 - 121) < 8 for c in a.controls), a.controls

@@ -9,7 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from detectors.window import detect_window
+from detectors.model import CloseControl
+from detectors.window import content_box, detect_window, is_promoting_text, promote_by_controls
 
 D = 2.625  # px per dp of the synthetic 1080×1920 phone
 W, H = 1080, 1920
@@ -196,6 +197,129 @@ def test_kaiping_splash_with_status_bar_and_web_mode():
     # without the skip pill a status-bar screen of picture + band is not enough
     assert detect_window(kaiping_splash(status_bar=True, pill=False), density=D) is None
     assert detect_window(kaiping_splash(pill=False), density=D, status_bar_expected=False) is None
+
+
+def flat_splash() -> np.ndarray:
+    """A web-rendered 开屏 ad without a photo: sky gradient, flat shapes, white logo band."""
+    img = np.empty((H, W, 3), np.uint8)
+    band = 300
+    yy, xx = np.mgrid[0:H - band, 0:W].astype(np.float32)
+    t = (yy + 0.5 * xx) / (H - band + 0.5 * W)  # diagonal gradient, as CSS linear-gradient renders it
+    img[:H - band] = np.stack([230 - 90 * t, 170 - 70 * t, 40 + 80 * t], axis=2).astype(np.uint8)
+    cv2.circle(img, (760, 500), 160, (120, 225, 255), -1)  # a sun
+    cv2.ellipse(img, (300, 420), (180, 60), 0, 0, 360, (255, 255, 255), -1)  # a cloud
+    cv2.rectangle(img, (200, 1000), (880, 1120), (255, 255, 255), -1)  # slogan
+    img[H - band:] = (255, 255, 255)
+    cv2.circle(img, (W // 2 - 170, H - band // 2), 60, (200, 140, 40), -1)  # app logo
+    cv2.rectangle(img, (W // 2 - 80, H - band // 2 - 30), (W // 2 + 230, H - band // 2 + 30), (30, 30, 30), -1)
+    return img
+
+
+def coupon_over_scrim(card_bgr=(45, 34, 232)) -> np.ndarray:
+    """A vivid (red) coupon card, darker than white, over a 62 % black scrim on a light home."""
+    img = with_scrim(normal_list(), alpha=0.62)
+    x1, y1, x2, y2 = 150, 650, 930, 1650
+    for y in range(y1, y2):  # orange-to-red gradient
+        t = (y - y1) / (y2 - y1)
+        img[y, x1:x2] = (int(61 - 16 * t), int(106 - 72 * t), int(255 - 23 * t))
+    for i in range(2):  # cream tickets inside
+        cv2.rectangle(img, (x1 + 40, y1 + 260 + 220 * i), (x2 - 40, y1 + 440 + 220 * i), (236, 247, 255), -1)
+    cv2.rectangle(img, (x1 + 120, y2 - 200), (x2 - 120, y2 - 80), (61, 197, 255), -1)  # CTA
+    cv2.circle(img, (x2 - 30, y1 + 30), 40, (60, 30, 30), -1)  # close badge
+    cv2.line(img, (x2 - 45, y1 + 15), (x2 - 15, y1 + 45), (255, 255, 255), 5)
+    cv2.line(img, (x2 - 45, y1 + 45), (x2 - 15, y1 + 15), (255, 255, 255), 5)
+    return img
+
+
+def test_vivid_card_over_scrim_is_a_card():
+    win = detect_window(coupon_over_scrim(), density=D)
+    assert win is not None and win.kind == "card" and win.scrim
+    assert win.cues.get("colour_card") is True
+    assert _close(win.box, (150, 650, 930, 1650), 12), win.box
+
+
+def test_vivid_card_on_a_white_page_is_not_a_popup():
+    img = normal_list()  # no scrim: the page around the red card stays white
+    img[650:1650, 150:930] = (45, 34, 232)
+    assert detect_window(img, density=D) is None
+
+
+def test_web_mode_flat_colour_splash_with_countdown_disc():
+    img = flat_splash()
+    assert detect_window(img, density=D, status_bar_expected=False) is None  # no control: not enough
+    cv2.circle(img, (W - round(34 * D), round(50 * D)), round(18 * D), (90, 60, 40), -1)  # "5" countdown disc
+    cv2.putText(img, "5", (W - round(40 * D), round(57 * D)), cv2.FONT_HERSHEY_SIMPLEX, 1.6, (255, 255, 255), 4)
+    win = detect_window(img, density=D, status_bar_expected=False)
+    assert win is not None and win.kind == "fullscreen"
+    assert win.cues["corner_control"]["corner"] == "top-right" and win.cues["logo_band_px"] > 100
+
+
+def test_content_box_trims_bars_and_padding():
+    img = np.zeros((2340, W, 3), np.uint8)  # DroidBot capture: 420 black rows under the device
+    img[:H] = normal_list()
+    x1, y1, x2, y2 = content_box(img, density=D)
+    assert (x1, x2) == (0, W)
+    assert y1 == pytest.approx(SB, abs=4)
+    assert H - NAV - 60 <= y2 <= H - NAV + 6  # the nav bar (and maybe the list's plain end) is cut
+
+
+# --- evidence fusion: promote_by_controls ------------------------------------------------
+def _page() -> np.ndarray:
+    img = np.full((H, W, 3), 255, np.uint8)
+    cv2.rectangle(img, (200, 600), (880, 660), (40, 40, 40), -1)  # a heading far below the corner
+    return img
+
+
+CONTENT = (0, SB, W, H - NAV)
+
+
+def test_corner_x_badge_promotes():
+    x = CloseControl(box=(980, SB + 20, 1058, SB + 98), kind="x_icon", confidence=0.95)  # 30 dp badge
+    cue = promote_by_controls(_page(), [x], CONTENT, density=D)
+    assert cue is not None and cue["reason"] == "corner_x" and cue["box"] == list(x.box)
+
+
+def test_top_left_x_promotes_only_without_status_bar():
+    x = CloseControl(box=(22, SB + 20, 100, SB + 98), kind="x_icon", confidence=0.95)
+    assert promote_by_controls(_page(), [x], CONTENT, density=D) is None  # app navigation
+    assert promote_by_controls(_page(), [x], (0, 0, W, H - NAV), density=D, status_bar=False) is not None
+
+
+def test_banner_x_and_mid_screen_x_do_not_promote():
+    small = CloseControl(box=(1050, SB + 130, 1073, SB + 153), kind="x_icon", confidence=0.95)  # 9 dp
+    middle = CloseControl(box=(360, 1400, 450, 1490), kind="x_icon", confidence=1.0)  # a game's X
+    assert promote_by_controls(_page(), [small, middle], CONTENT, density=D) is None
+
+
+def test_x_beside_search_text_does_not_promote():
+    img = _page()
+    cv2.rectangle(img, (60, SB + 30), (780, SB + 80), (90, 90, 90), -1)  # query text on the same row
+    x = CloseControl(box=(980, SB + 15, 1040, SB + 75), kind="x_icon", confidence=0.95)
+    assert promote_by_controls(img, [x], CONTENT, density=D) is None
+    assert promote_by_controls(_page(), [x], CONTENT, density=D) is not None  # the same X alone
+
+
+def test_text_controls_promote_by_phrase_or_as_sheet_button():
+    no_thanks = CloseControl(box=(430, 1500, 650, 1560), kind="text", confidence=0.95, text="No Thanks")
+    assert promote_by_controls(_page(), [no_thanks], CONTENT, density=D)["reason"] == "dismiss_phrase"
+    cancel_mid = CloseControl(box=(60, 900, 1020, 1040), kind="text", confidence=0.95, text="取消")
+    assert promote_by_controls(_page(), [cancel_mid], CONTENT, density=D) is None
+    cancel_bottom = CloseControl(box=(60, H - NAV - 160, 1020, H - NAV - 30), kind="text", confidence=0.95,
+                                 text="取消")
+    assert promote_by_controls(_page(), [cancel_bottom], CONTENT, density=D)["reason"] == "sheet_button"
+    short_cancel = CloseControl(box=(900, SB + 10, 1060, SB + 90), kind="text", confidence=0.95, text="Cancel")
+    assert promote_by_controls(_page(), [short_cancel], CONTENT, density=D) is None
+    weak = CloseControl(box=(430, 1500, 650, 1560), kind="text", confidence=0.6, text="No Thanks")
+    assert promote_by_controls(_page(), [weak], CONTENT, density=D) is None
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("Skip Ad", True), ("跳过 5", True), ("5s 跳过", True), ("NO THANKS", True), ("Not now, thanks", True),
+    ("暂不更新", True), ("Don't allow", True), ("Cancel", False), ("取消", False), ("Close", False),
+    ("关闭", False), ("OK", False), ("", False), (None, False),
+])
+def test_promoting_phrases(text, expected):
+    assert is_promoting_text(text) is expected
 
 
 # --- normal screens are not pop-ups ------------------------------------------------------

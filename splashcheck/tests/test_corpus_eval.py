@@ -23,11 +23,14 @@ pytestmark = [
                        reason=f"labelled corpus not found at {CORPUS} (set SPLASHCHECK_CORPUS)"),
 ]
 
+# Floors: the targets, raised to a little under what was measured with evidence fusion
+# (recall 0.913 = 42/46, precision 1.00, F1 0.95, false-pop 0/73, size error 0.76 dp), so a
+# regression of one or two controls / screens shows.
 MIN_CLOSE_RECALL = 0.90
-MIN_CLOSE_PRECISION = 0.90
-MIN_POPUP_F1 = 0.90
+MIN_CLOSE_PRECISION = 0.95
+MIN_POPUP_F1 = 0.93
 MAX_FALSE_POPUP_RATE = 0.05
-MAX_MEDIAN_SIZE_ERROR_DP = 2.0
+MAX_MEDIAN_SIZE_ERROR_DP = 1.5
 
 
 @pytest.fixture(scope="module")
@@ -48,11 +51,6 @@ def test_every_image_was_read(report):
     assert not bad
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "not reached yet: recall 0.83 (38/46) when the test was written; 6 of the 8 misses are pop-ups the "
-    "window detector does not find (full-screen onboarding pages with an X, interstitials without a scrim, "
-    "the Weibo bottom sheet), 2 are a faint 36 px X and a text control inside a found window. "
-    "strict: remove this marker once the floor is met"))
 def test_close_control_recall(report):
     c = report["overall"]["close"]
     assert c["recall"] >= MIN_CLOSE_RECALL, f"{c['matched']}/{c['labelled']} matched\n{_misses(report)}"
