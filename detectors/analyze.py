@@ -5,7 +5,8 @@ Stages, each timed in ms (``FrameAnalysis.timings_ms``):
 ``input``     :func:`detectors.imageio.as_bgr` and the density (given or estimated)
 ``window``    :func:`detectors.window.detect_window`, then (when it found nothing) the
               evidence-fusion probe below
-``controls``  :func:`detectors.close_controls.find_close_controls`
+``controls``  :func:`detectors.close_controls.find_close_controls` (+ UI-tree named controls,
+              :mod:`detectors.ui_controls`)
 ``ctas``      :func:`detectors.close_controls.find_ctas`
 ``measure``   :func:`detectors.measure.measure_control`, per control
 ``rules``     :func:`detectors.rules.judge_static`
@@ -54,6 +55,7 @@ from detectors.registry import RULES
 # (detectors.analyze.detect_window, ...).
 from detectors.window import content_box, detect_window, promote_by_controls
 from detectors.close_controls import WORK_PX_PER_DP, find_close_controls, find_ctas
+from detectors.ui_controls import controls_from_ui_tree, merge_controls
 from detectors.measure import measure_control
 from detectors.rules import STATIC_JUDGES, judge_static, not_run
 
@@ -172,6 +174,10 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
                                                                            reader=reader), []) or [])
         if window.kind == "fullscreen" and probed is None and "controls" not in failed:
             controls += stage("controls", lambda: _corner_rescan(bgr, window, dens, controls), []) or []
+        if ui_tree:
+            # The UI tree's named dismiss nodes: the second cue, for controls too small or faint to see.
+            controls = stage("controls", lambda: merge_controls(controls, controls_from_ui_tree(
+                bgr, ui_tree, window=window, density=dens)), controls)
         ctas = [tuple(int(v) for v in b) for b in  # type: ignore[misc]
                 (stage("ctas", lambda: find_ctas(bgr, window=window, density=dens, reader=reader), []) or [])]
         for c in controls:

@@ -136,7 +136,7 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
     if track is not None and prof.enabled("splash-duration"):
         t0 = clk.now()
         if _extend_watch(device, timeline, analyses, track, prof, clk,
-                         window_detector(timeline.density) if opts.detect_in_probes else None):
+                         window_detector(timeline.density, status_bar=bool(timeline.meta.get("status_bar", True))) if opts.detect_in_probes else None):
             step("watch_longer", t0)
     if opts.save_timeline:
         t0 = clk.now()
@@ -178,7 +178,7 @@ def _judge_track(device: Device, app: AppSpec, track: WindowTrack, timeline: Any
     from detectors import rules as R
 
     key_img = timeline.frames[track.key_index].image
-    detect = window_detector(timeline.density) if opts.detect_in_probes else None
+    detect = window_detector(timeline.density, status_bar=bool(timeline.meta.get("status_bar", True))) if opts.detect_in_probes else None
     control = track.control
     cbox = control.box if control else None
     key_path = _write_annotated(key_img, track.analysis, folder / "key_frame.png")

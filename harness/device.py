@@ -17,6 +17,15 @@ from detectors.model import UiNode
 Platform = Literal["chromium", "android", "ios"]
 
 
+def shows_status_bar(platform: str) -> bool:
+    """Whether screenshots of ``platform`` include the system status bar.
+
+    Android and iOS screenshots do; Chromium's mobile emulation draws none, and the window
+    detector must know (an absent status bar is otherwise a cue for an immersive splash).
+    """
+    return platform != "chromium"
+
+
 @dataclass(frozen=True)
 class AppSpec:
     """An app under test.

@@ -191,13 +191,17 @@ def matcher_for(track: WindowTrack, key_image: np.ndarray,
                          detect=detect)
 
 
-def window_detector(density: float) -> Callable[[np.ndarray], Box | None]:
-    """``detectors.window.detect_window`` as a frame → box function (a few ms per frame)."""
+def window_detector(density: float, *, status_bar: bool = True) -> Callable[[np.ndarray], Box | None]:
+    """``detectors.window.detect_window`` as a frame → box function (a few ms per frame).
+
+    ``status_bar``: whether the device's screenshots show a status bar (see
+    :func:`harness.device.shows_status_bar`).
+    """
     from detectors.window import detect_window
 
     def detect(image: np.ndarray) -> Box | None:
         try:
-            w = detect_window(image, density=density)
+            w = detect_window(image, density=density, status_bar_expected=status_bar)
         except Exception:  # noqa: BLE001 - a detector bug must not break the probe: fall back to pixels
             return None
         return tuple(int(v) for v in w.box) if w is not None else None  # type: ignore[return-value]

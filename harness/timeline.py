@@ -29,7 +29,7 @@ import cv2
 import numpy as np
 
 from detectors.model import UiNode
-from harness.device import AppSpec, Device, Frame, Timeline
+from harness.device import AppSpec, Device, Frame, Timeline, shows_status_bar
 
 __all__ = ["Clock", "RealClock", "REAL_CLOCK", "record_launch", "save_timeline", "load_timeline",
            "thin_frames", "fill_gaps", "TIMELINE_FILE"]
@@ -154,6 +154,7 @@ def record_launch(device: Device, app: AppSpec, *, duration_s: float = 6.0, fps:
         "location_end": location_end, "frames": len(frames),
         "fps": round((len(frames) - 1) / span, 2) if span > 0 else 0.0,
     })
+    meta.setdefault("status_bar", shows_status_bar(str(getattr(device, "platform", "android"))))
     return Timeline(frames=frames, density=float(getattr(device, "density", 1.0) or 1.0), meta=meta)
 
 

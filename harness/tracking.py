@@ -39,6 +39,10 @@ TRACK_MIN_IOU = 0.5
 # A window missing from this many consecutive analysed frames (detector flicker) still
 # continues its track when it comes back; one more and the track has ended.
 TRACK_MAX_GAP_FRAMES = 1
+# A frame before a track shows the same (not yet recognised) window when at most this share of
+# the window's downscaled pixels changed, its close control's area left out: a ticking
+# countdown digit is well under it, a page still loading or another screen far over.
+BACKFILL_MAX_CHANGED = 0.02
 # Close-control confidence below which a control counts as not found, when no profile says.
 DEFAULT_MIN_CONTROL_CONFIDENCE = 0.5
 
@@ -151,7 +155,7 @@ def analyze_timeline(timeline: Timeline, *, profile: Any = None, reader: Any = N
             continue
         last = analyze(f.image, density=timeline.density, profile=profile,
                        ui_tree=(f.ui_tree if f.ui_tree is not None else last_tree) if use_ui_tree else None,
-                       reader=reader)
+                       reader=reader, status_bar_expected=bool(timeline.meta.get("status_bar", True)))
         last_sig = sig
         analysed += 1
         out.append(last)
@@ -238,9 +242,56 @@ def track_windows(timeline: Timeline, analyses: Sequence[FrameAnalysis], *,
         done.append((cur.indices, gap_start if cur.missing else None))
 
     tracks = []
+    claimed = {i for indices, _ in done for i in indices}
     for indices, end_i in done:
-        tracks.append(_make_track(frames, analyses, indices, end_i, min_control_confidence))
+        early = _backfill(frames, analyses, indices, claimed)
+        claimed.update(early)
+        tracks.append(_make_track(frames, analyses, early + indices, end_i, min_control_confidence))
     return tracks
+
+
+def _backfill(frames: Sequence[Any], analyses: Sequence[FrameAnalysis], indices: list[int],
+              claimed: set[int]) -> list[int]:
+    """Frames before a track that already showed the same window, unrecognised.
+
+    A splash whose skip control appears late may not be recognisable as a window until then
+    (web captures have no status bar to tell an immersive splash by); but its picture was
+    there from the start, and ``close-button-delay`` counts from then. Walk back while the
+    window's box shows the same pixels as the track's first frame, the close control's area
+    (which is what changed) left out.
+    """
+    first = indices[0]
+    a = analyses[first]
+    if a.window is None:
+        return []
+    box = a.window.box
+    masks = [c.box for c in a.controls]
+    ref = _region_signature(frames[first].image, box, masks)
+    early: list[int] = []
+    for i in range(first - 1, -1, -1):
+        if i in claimed:
+            break
+        sig = _region_signature(frames[i].image, box, masks)
+        changed = np.abs(sig.astype(np.int16) - ref.astype(np.int16)) > SIGNATURE_PIXEL_TOL
+        if changed.mean() > BACKFILL_MAX_CHANGED:
+            break
+        early.insert(0, i)
+    return early
+
+
+def _region_signature(image: np.ndarray, box: Box, masks: Sequence[Box]) -> np.ndarray:
+    """Downscaled grey crop of ``box`` with ``masks`` (grown by 25 %) painted flat."""
+    h, w = image.shape[:2]
+    x1, y1, x2, y2 = max(0, int(box[0])), max(0, int(box[1])), min(w, int(box[2])), min(h, int(box[3]))
+    if x2 <= x1 or y2 <= y1:
+        return np.zeros((1, 1), np.uint8)
+    crop = cv2.cvtColor(image[y1:y2, x1:x2], cv2.COLOR_BGR2GRAY)
+    for m in masks:
+        gx, gy = (m[2] - m[0]) // 4, (m[3] - m[1]) // 4
+        crop[max(0, m[1] - gy - y1):max(0, m[3] + gy - y1), max(0, m[0] - gx - x1):max(0, m[2] + gx - x1)] = 0
+    h, w = crop.shape[:2]
+    return cv2.resize(crop, (max(1, w // SIGNATURE_SCALE), max(1, h // SIGNATURE_SCALE)),
+                      interpolation=cv2.INTER_AREA)
 
 
 def _make_track(frames: Sequence[Any], analyses: Sequence[FrameAnalysis], indices: list[int],

@@ -388,3 +388,23 @@ def test_tiny_corner_x_on_a_fullscreen_window_is_found(monkeypatch):
     assert a.window is win
     assert any(c.kind == "x_icon" and abs((c.box[0] + c.box[2]) / 2 - 1024) < 8
                and abs((c.box[1] + c.box[3]) / 2 - 121) < 8 for c in a.controls), a.controls
+
+
+def test_a_control_named_by_the_ui_tree_is_reported_when_too_faint_to_see() -> None:
+    """A full-screen splash whose close × is nearly invisible: pixels alone miss it, the tree names it."""
+    import numpy as np
+
+    from detectors.analyze import analyze_frame
+    from detectors.model import UiNode
+
+    frame = np.zeros((1920, 1080, 3), np.uint8)
+    frame[:, :, 1] = np.linspace(60, 200, 1920, dtype=np.uint8)[:, None]
+    frame[200:1600, 100:980] = (40, 120, 200)          # the ad picture
+    frame[980:1060, 990:1070] += 25                     # a barely visible 30 dp node background
+    tree = [UiNode((990, 980, 1070, 1060), resource_id="com.app:id/iv_close")]
+    without = analyze_frame(frame, density=2.625, status_bar_expected=False)
+    with_tree = analyze_frame(frame, density=2.625, ui_tree=tree, status_bar_expected=True)
+    if with_tree.window is None:
+        pytest.skip("this synthetic frame is not seen as a window; the merge is tested in test_ui_controls")
+    assert any(c.confidence >= 0.9 and 990 <= (c.box[0] + c.box[2]) / 2 < 1070 for c in with_tree.controls)
+    assert len(with_tree.controls) >= len(without.controls)

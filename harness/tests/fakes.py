@@ -177,7 +177,8 @@ def _bbox(mask: np.ndarray) -> Box | None:
 
 
 def fake_analyze(frame: np.ndarray, *, density: float | None = None, profile: Any = None,
-                 ui_tree: Any = None, reader: Any = None, kind: str = "fullscreen") -> FrameAnalysis:
+                 ui_tree: Any = None, reader: Any = None, kind: str = "fullscreen",
+                 status_bar_expected: bool = True) -> FrameAnalysis:
     """Window = bounding box of the window colour; control = bounding box of the control colour."""
     h, w = frame.shape[:2]
     win_box = _bbox(np.all(frame == WINDOW_BGR, axis=2))

@@ -65,7 +65,7 @@ def _fa(window_box=None, control=False, conf=0.9):
 
 def _frames(n):
     rng = np.random.default_rng(0)
-    return Timeline(frames=[Frame(t=i * 0.2, image=rng.integers(0, 255, (16, 16, 3), np.uint8)) for i in range(n)])
+    return Timeline(frames=[Frame(t=i * 0.2, image=rng.integers(0, 255, (100, 100, 3), np.uint8)) for i in range(n)])
 
 
 def test_one_frame_flicker_does_not_split_a_track_but_two_frames_do():
@@ -134,3 +134,22 @@ def test_reused_analysis_is_the_same_object():
     analyses = analyze_timeline(tl, analyze=CountingAnalyzer(), stats=stats)
     assert stats["analysed"] == 1 and stats["reused"] == len(tl.frames) - 1
     assert all(a is analyses[0] for a in analyses)
+
+
+def test_a_window_recognised_late_is_backfilled_to_when_its_picture_appeared():
+    """A splash whose skip shows at 0.6 s but whose picture was there from 0.2 s: delay 0.4 s."""
+    blank = np.full((200, 100, 3), 255, np.uint8)
+    splash = np.zeros((200, 100, 3), np.uint8)
+    splash[:, :, 2] = np.linspace(40, 220, 200, dtype=np.uint8)[:, None]  # a red gradient "ad"
+    with_skip = splash.copy()
+    with_skip[10:20, 70:95] = 255
+    images = [blank, splash, splash, with_skip, with_skip]
+    tl = Timeline(frames=[Frame(t=i * 0.2, image=im) for i, im in enumerate(images)])
+    win = (0, 0, 100, 200)
+    ctrl = CloseControl((70, 10, 95, 20), "text", 0.9, "跳过")
+    seq = [_fa(), _fa(), _fa(), FrameAnalysis(100, 200, 1.0, False, Window(win, "fullscreen", 0.9), (ctrl,)),
+           FrameAnalysis(100, 200, 1.0, False, Window(win, "fullscreen", 0.9), (ctrl,))]
+    [track] = track_windows(tl, seq)
+    assert track.first_t == pytest.approx(0.2)  # not the blank first paint
+    assert track.control_first_t == pytest.approx(0.6)
+    assert track.delay_s == pytest.approx(0.4)
