@@ -100,6 +100,8 @@ OCR_MAX_LINES = 8
 OCR_MAX_ASPECT_SUM = 30.0
 # Lines whose cheap score is below this are never read.
 OCR_MIN_LINE_SCORE = 1.4
+# Score taken off lines longer than 12 heights (paragraph text), unless they sit in a button.
+LONG_LINE_PENALTY = 0.8
 # Flood-fill tolerance (per channel) when looking for the button around a text.
 BUTTON_FILL_TOL = 8
 # Translucent pills over photos: structuring element (in line heights) that erases text
@@ -655,7 +657,7 @@ def _score_lines(work: _Work, lines: list[_Line]) -> None:
         if w / h <= 9:
             score += 0.3  # labels are short: "Skip 5", "No thanks", "Disagree and Quit"
         elif w / h > 12:
-            score -= 0.8
+            score -= LONG_LINE_PENALTY
         if w < TEXT_MIN_ASPECT * h:
             score = -10.0  # icons and single glyphs: every close label has two characters or more
         l.score = score
@@ -664,7 +666,10 @@ def _score_lines(work: _Work, lines: list[_Line]) -> None:
     for l in cand:
         l.button = _enclosing_button(work, l.box)
         if l.button is not None:
-            l.score += 1.0
+            # A button's label is worth reading even when long: it is a close control or a call
+            # to action ("点击跳转详情页或第三方应用"), which placement and jump cues need.
+            w, h = l.box[2] - l.box[0], l.box[3] - l.box[1]
+            l.score += 1.0 + (LONG_LINE_PENALTY if w / max(1, h) > 12 else 0.0)
 
 
 def _enclosing_button(work: _Work, box: tuple[int, int, int, int]) -> tuple[float, float, float, float] | None:

@@ -160,7 +160,11 @@ def message(finding: Finding, *, with_source: bool = True) -> str:
     shown = failing or judged or rows
     parts = _with_sources(shown) if with_source else [_row_text(r) for r in shown]
     if finding.reason:
-        parts.append(finding.reason)
+        # When no comparison fails, the reason is what decided (a fake close, a jump): lead with it.
+        if failing or finding.outcome not in (Outcome.VIOLATION, Outcome.NEEDS_REVIEW):
+            parts.append(finding.reason)
+        else:
+            parts.insert(0, finding.reason)
     return head + (" — " + "; ".join(parts) if parts else "")
 
 
