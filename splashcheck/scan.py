@@ -51,10 +51,10 @@ def collect_images(paths: Sequence[str | os.PathLike[str]]) -> list[tuple[Path, 
     seen: set[Path] = set()
 
     def add(f: Path, root: Path) -> None:
-        key = f.resolve()  # dedupe on the real file; report the path as given (made absolute)
-        if key not in seen:
+        key = f.resolve()  # dedupe on the real file; report the path as given (absolute, ".." folded,
+        if key not in seen:  # symlinks kept)
             seen.add(key)
-            out.append((f.absolute(), root.absolute()))
+            out.append((Path(os.path.abspath(f)), Path(os.path.abspath(root))))
 
     for raw in paths:
         p = Path(raw)
