@@ -282,8 +282,36 @@ def _attach_file(path: str | os.PathLike[str], name: str) -> None:
     p = Path(path)
     if not p.is_file():  # a folder (the raw timeline) or a missing file: nothing to show inline
         return
+    if p.suffix.lower() == ".png" and p.stat().st_size > ATTACH_PNG_MAX_BYTES:
+        small = _report_jpeg(p)
+        if small is not None:
+            allure.attach(small, name=name, attachment_type="image/jpeg", extension="jpg")
+            return
     mime, ext = _MIME.get(p.suffix.lower(), ("application/octet-stream", p.suffix.lstrip(".")))
     allure.attach.file(str(p), name=name, attachment_type=mime, extension=ext)
+
+
+ATTACH_PNG_MAX_BYTES = 200_000
+"""Larger evidence PNGs go into the report as JPEG (the full-size PNG stays in the evidence folder):
+one device × app attaches its key frame to several tests, and a 30-app single-file report of
+full PNGs would not fit in a mail."""
+ATTACH_MAX_HEIGHT = 2000
+ATTACH_JPEG_QUALITY = 85
+
+
+def _report_jpeg(path: Path) -> bytes | None:
+    """The image at ``path`` as JPEG bytes, at most ``ATTACH_MAX_HEIGHT`` px tall; None if unreadable."""
+    import cv2
+    import numpy as np
+
+    img = cv2.imdecode(np.fromfile(str(path), np.uint8), cv2.IMREAD_COLOR)
+    if img is None:
+        return None
+    if img.shape[0] > ATTACH_MAX_HEIGHT:
+        scale = ATTACH_MAX_HEIGHT / img.shape[0]
+        img = cv2.resize(img, (max(1, round(img.shape[1] * scale)), ATTACH_MAX_HEIGHT), interpolation=cv2.INTER_AREA)
+    ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, ATTACH_JPEG_QUALITY])
+    return buf.tobytes() if ok else None
 
 
 def write_environment(alluredir: str | os.PathLike[str], props: Mapping[str, str]) -> Path:
