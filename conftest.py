@@ -237,6 +237,8 @@ def pytest_report_header(config: pytest.Config) -> list[str] | None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if not {"device_name", "app"} & set(metafunc.fixturenames):
         return
+    if not _in_suite(metafunc.definition.path):
+        return  # self-tests elsewhere may name an argument "app" without meaning the suite's
     try:
         plan = get_plan(metafunc.config)
     except pytest.UsageError as exc:  # raised again after collection, where pytest reports it as usage error
@@ -254,6 +256,16 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if PLAN_ERROR in config.stash:
         raise pytest.UsageError(config.stash[PLAN_ERROR])
+
+
+SUITE_DIR = Path(__file__).resolve().parent / "tests"
+
+
+def _in_suite(path: Path) -> bool:
+    """Only the compliance suite (``tests/`` here, or a suite a pytester self-test builds) is
+    parametrised over devices × apps."""
+    p = Path(path).resolve()
+    return SUITE_DIR in p.parents or not (Path(__file__).resolve().parent in p.parents)
 
 
 # --------------------------------------------------------------------------------------------

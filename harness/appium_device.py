@@ -191,6 +191,12 @@ def shake_samples(spec: ShakeSpec, t: float) -> dict[str, float]:
     }
 
 
+APP_STATE_FOREGROUND = 4
+APP_STATES = {0: "not installed", 1: "not running", 2: "suspended in the background",
+              3: "running in the background", 4: "running in the foreground"}
+"""``mobile: queryAppState`` answers (UiAutomator2 and XCUITest)."""
+
+
 class Screencast:
     """A running CDP screencast of one page target over its DevTools websocket.
 
@@ -581,6 +587,19 @@ class AppiumDevice:
             self._mobile("startActivity", {"intent": activity, "wait": True, "stop": True})
         else:
             self._mobile("activateApp", {"appId": pkg})
+        self._check_foreground(app, {"appId": pkg})
+
+    def _check_foreground(self, app: AppSpec, ident: dict[str, str]) -> None:
+        """Raise :class:`AppLaunchError` when the app is not in the foreground right after launch.
+
+        ``mobile: queryAppState`` (UiAutomator2 and XCUITest alike): 4 = running in the
+        foreground; 0-3 = not installed / not running / in the background, i.e. it crashed on
+        launch or never started. No answer (older drivers) is not an error.
+        """
+        state = self._mobile("queryAppState", ident)
+        if isinstance(state, int) and state != APP_STATE_FOREGROUND:
+            raise AppLaunchError(f"{app.id}: not in the foreground after launch (app state {state}: "
+                                 f"{APP_STATES.get(state, 'unknown')}): it crashed or did not start")
 
     def _launch_ios(self, app: AppSpec) -> None:
         bid = app.bundle_id
@@ -593,6 +612,7 @@ class AppiumDevice:
             self._mobile("installApp", {"app": app.ipa})
         self._mark_launch()
         self._mobile("launchApp", {"bundleId": bid})
+        self._check_foreground(app, {"bundleId": bid})
 
     def terminate(self, app: AppSpec) -> None:
         self._check_app(app)

@@ -116,6 +116,9 @@ if [ "${SKIP_PIP:-0}" = 1 ]; then
 else
   run "$PYTHON" -m pip install --disable-pip-version-check --no-input -q -e ".[test]"
   ok "$("$PYTHON" -c 'import sys, appium, cv2; print(f"python {sys.version.split()[0]}, opencv {cv2.__version__}")')"
+  # pyenv puts console scripts on PATH through shims, refreshed by a rehash
+  if command -v pyenv >/dev/null; then pyenv rehash >/dev/null 2>&1 || true; fi
+  command -v splashcheck >/dev/null || ok "note: 'splashcheck' is not on PATH; use '$PYTHON -m splashcheck'"
 fi
 
 echo "setup complete (log: $SETUP_LOG)"

@@ -200,6 +200,7 @@ def test_android_launch_terminates_clears_regrants_and_starts_the_activity():
         ("clearApp", {"appId": "com.example.shop"}),
         ("changePermissions", {"permissions": "all", "appPackage": "com.example.shop", "action": "grant"}),
         ("startActivity", {"intent": "com.example.shop/.SplashActivity", "wait": True, "stop": True}),
+        ("queryAppState", {"appId": "com.example.shop"}),
     ]
     assert dev.launched_at is not None
 
@@ -212,6 +213,7 @@ def test_android_launch_installs_a_missing_apk_and_activates_without_activity():
         ("installApp", {"appPath": "/builds/shop.apk", "grantPermissions": True}),
         ("terminateApp", {"appId": "com.example.shop"}),
         ("activateApp", {"appId": "com.example.shop"}),
+        ("queryAppState", {"appId": "com.example.shop"}),
     ]
 
 
@@ -267,7 +269,8 @@ def test_ios_launch_terminates_and_launches_the_bundle():
     dev, conn = _device(_config("ios"))
     dev.launch(IOS_APP)
     assert conn.mobile_calls() == [("terminateApp", {"bundleId": "com.example.shop"}),
-                                   ("launchApp", {"bundleId": "com.example.shop"})]
+                                   ("launchApp", {"bundleId": "com.example.shop"}),
+                                   ("queryAppState", {"bundleId": "com.example.shop"})]
 
 
 def test_ios_launch_with_app_bundle_reinstalls_for_a_first_launch_state():
@@ -276,7 +279,8 @@ def test_ios_launch_with_app_bundle_reinstalls_for_a_first_launch_state():
     assert conn.mobile_calls() == [("terminateApp", {"bundleId": "com.example.shop"}),
                                    ("removeApp", {"bundleId": "com.example.shop"}),
                                    ("installApp", {"app": "/builds/Shop.app"}),
-                                   ("launchApp", {"bundleId": "com.example.shop"})]
+                                   ("launchApp", {"bundleId": "com.example.shop"}),
+                                   ("queryAppState", {"bundleId": "com.example.shop"})]
 
 
 def test_ios_tap_is_in_points_and_ui_tree_in_pixels():
@@ -494,3 +498,19 @@ def test_web_server_serves_gallery_apps_over_http(tmp_path):
         port = server.port
     with socket.socket() as s:  # nothing listens after stop
         assert s.connect_ex(("127.0.0.1", port)) != 0
+
+
+@pytest.mark.parametrize("platform, app, state", [
+    ("android", ANDROID_APP, 1), ("android", ANDROID_APP, 3), ("ios", None, 1)])
+def test_an_app_not_in_the_foreground_after_launch_is_an_app_error(platform, app, state):
+    from harness.device import AppLaunchError
+
+    app = app or AppSpec(id="shop-ios", bundle_id="com.example.shop")
+    dev, _ = _device(_config(platform), **{"mobile: queryAppState": lambda a: state})
+    with pytest.raises(AppLaunchError, match=f"{app.id}: not in the foreground after launch \\(app state {state}"):
+        dev.launch(app)
+
+
+def test_an_app_in_the_foreground_after_launch_is_fine():
+    dev, _ = _device(_config("android"), **{"mobile: queryAppState": lambda a: 4})
+    dev.launch(ANDROID_APP)
