@@ -53,7 +53,7 @@ from detectors.registry import RULES
 
 # The stack's modules, imported by name so that tests can monkeypatch them here
 # (detectors.analyze.detect_window, ...).
-from detectors.window import content_box, detect_window, promote_by_controls
+from detectors.window import MIN_SIDE_PX as WINDOW_MIN_SIDE_PX, content_box, detect_window, promote_by_controls
 from detectors.close_controls import WORK_PX_PER_DP, find_close_controls, find_ctas
 from detectors.ui_controls import controls_from_ui_tree, merge_controls
 from detectors.measure import measure_control
@@ -223,6 +223,8 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
 
 def _promote(bgr: Any, dens: float, reader: Any) -> tuple[Window, list[CloseControl]] | None:
     """The promoted ``fullscreen`` window and the controls found in it, or None."""
+    if min(bgr.shape[:2]) < WINDOW_MIN_SIDE_PX:
+        return None  # too small to be a screen (detect_window says the same)
     box = content_box(bgr, density=dens)
     probe = Window(box=box, kind="fullscreen", confidence=0.0, cues={"probe": True})
     controls = list(find_close_controls(bgr, window=probe, density=dens, reader=reader) or [])

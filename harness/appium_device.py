@@ -266,6 +266,7 @@ class Screencast:
         frames: list[Frame] = []
         min_gap = 0.9 / self.fps_hint if self.fps_hint > 0 else 0.0
         last_t = -math.inf
+        self._raw.sort(key=lambda r: r[0])  # compositor timestamps may arrive slightly out of order
         times = [ts - self.t0_wall for ts, _ in self._raw]
         for i, (_, data) in enumerate(self._raw):
             t = times[i]
