@@ -27,10 +27,12 @@ EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2
 SCAN_EPILOG = """\
 exit codes:
   0    no rule was violated in any image (needs-review findings allowed)
-  1    at least one rule was violated (even if other files could not be read)
+  1    at least one rule was violated
   2    usage error: bad option, missing path, no images, unknown profile
-  3    no violation, but the verdict is incomplete: a file could not be read or analysed
+  3    internal error (a bug in splashcheck; the traceback is printed)
   130  interrupted
+A file that cannot be read (corrupt, empty, truncated, not an image) does not change the exit
+code: it gets its own "error" entry, a warning on stderr, and the other files are scanned.
 """
 
 
@@ -239,6 +241,10 @@ def _cmd_scan(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     else:
         width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
         _emit(scan_mod.render_text(result, width=width))
+    unreadable = [i for i in images if i.get("error")]
+    if unreadable:
+        _warn(f"{len(unreadable)} of {len(images)} file(s) could not be analysed (see their error entries), "
+              f"first: {unreadable[0]['path']}: {unreadable[0]['error']}")
     return code
 
 

@@ -232,20 +232,17 @@ def _write_annotation(frame: Any, analysis: FrameAnalysis, out: Path,
     return str(out)
 
 
-EXIT_OK, EXIT_VIOLATION, EXIT_INCOMPLETE = 0, 1, 3
+EXIT_OK, EXIT_VIOLATION = 0, 1
 
 
 def exit_code(images: Sequence[Mapping[str, Any]]) -> int:
-    """The verdict as an exit code, with the meanings ``splashcheck run`` uses.
+    """The verdict as an exit code: 1 when any finding of any image is a violation, else 0.
 
-    1 when any finding of any image is a violation (even if other files could not be read);
-    else 3 when some file could not be read or analysed (no violation seen, but the verdict is
-    incomplete); else 0.
+    A file that could not be read does not change it (the scan contract is 0 / 1 / 2): it has
+    its own ``error`` entry in the output and a warning on stderr, and the other files are judged.
     """
     if any(f.get("outcome") == Outcome.VIOLATION.value for img in images for f in img.get("findings", ())):
         return EXIT_VIOLATION
-    if any(img.get("error") for img in images):
-        return EXIT_INCOMPLETE
     return EXIT_OK
 
 
