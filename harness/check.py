@@ -34,7 +34,7 @@ import re
 import sys
 import time
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
@@ -198,6 +198,21 @@ def _judge_track(device: Device, app: AppSpec, track: WindowTrack, timeline: Any
         findings["close-button-delay"] = _safe_judge("close-button-delay", prof, lambda: R.judge_delay(
             track.delay_s, profile=prof, box=cbox))
         evidence.setdefault("close-button-delay", []).extend([key_path] + ([sheet] if sheet else []))
+
+    # Other windows of the same launch (a splash, then a pop-up on the home screen): "every
+    # splash/pop-up window" must have a findable close control, so the frame rules and the delay
+    # are judged on each; a rule keeps its worst finding. Probes below act on the primary window.
+    for n, other in enumerate(t for t in tracks if t is not track and len(t.frame_indices) > 1):
+        other_key = _write_annotated(timeline.frames[other.key_index].image, other.analysis,
+                                     folder / f"key_frame_window{n + 2}.png")
+        result.artifacts[f"key_frame_window{n + 2}"] = other_key
+        other_findings = list(other.analysis.findings)
+        if prof.enabled("close-button-delay"):
+            other_findings.append(_safe_judge("close-button-delay", prof, lambda o=other: R.judge_delay(
+                o.delay_s, profile=prof, box=o.control.box if o.control else None)))
+        for rid, f in worse_findings(findings, other_findings, where=f"{other.kind} window at {other.first_t:.1f} s"):
+            findings[rid] = f
+            evidence[rid] = [other_key] + ([sheet] if sheet else [])
     if prof.enabled("splash-duration"):
         if track.kind == "fullscreen":
             dur = track.visible_s
@@ -344,6 +359,22 @@ def _extend_watch(device: Device, timeline: Any, analyses: list[Any], track: Win
 
 
 # ----------------------------------------------------------------------------- findings helpers
+
+def worse_findings(current: Mapping[str, Finding], candidates: Sequence[Finding], *, where: str
+                   ) -> list[tuple[str, Finding]]:
+    """The candidates that are worse than the current finding of their rule (by outcome rank).
+
+    Each returned finding's reason says which window it is about (``where``); ties keep the
+    current one. Rules with no current finding are left alone (they are not enabled).
+    """
+    out: dict[str, Finding] = {}
+    for f in candidates:
+        cur = out.get(f.rule) or current.get(f.rule)
+        if cur is None or f.outcome.rank <= cur.outcome.rank:
+            continue
+        out[f.rule] = dataclasses.replace(f, reason=f"{where}: {f.reason}" if f.reason else where)
+    return list(out.items())
+
 
 def _safe_judge(rule_id: str, prof: Profile, fn: Callable[[], Finding | None]) -> Finding:
     try:

@@ -127,3 +127,20 @@ def test_disabled_rules_get_no_finding(tmp_path):
     res = check_app(dev, APP, profile=str(prof_path), out_dir=tmp_path, reader=None, options=OPTS, clock=dev.clock,
                     analyze=CountingAnalyzer())
     assert "shake-sensitivity" not in res.findings and len(res.findings) == len(RULES) - 1
+
+
+def test_worse_findings_of_another_window_replace_the_primary_ones_and_say_where():
+    from detectors.model import Finding, Impact
+    from harness.check import worse_findings
+
+    cur = {"close-button-size": Finding("close-button-size", Outcome.PASS, Impact.SERIOUS),
+           "close-button-present": Finding("close-button-present", Outcome.PASS, Impact.CRITICAL),
+           "close-button-contrast": Finding("close-button-contrast", Outcome.VIOLATION, Impact.SERIOUS)}
+    other = [Finding("close-button-size", Outcome.VIOLATION, Impact.SERIOUS, reason="visible 5 dp"),
+             Finding("close-button-present", Outcome.PASS, Impact.CRITICAL),
+             Finding("close-button-contrast", Outcome.NEEDS_REVIEW, Impact.SERIOUS),
+             Finding("shake-sensitivity", Outcome.VIOLATION, Impact.SERIOUS)]  # not a current rule
+    got = dict(worse_findings(cur, other, where="card window at 4.6 s"))
+    assert set(got) == {"close-button-size"}
+    assert got["close-button-size"].outcome == Outcome.VIOLATION
+    assert got["close-button-size"].reason == "card window at 4.6 s: visible 5 dp"
