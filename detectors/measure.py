@@ -662,8 +662,12 @@ def measure_control(frame: np.ndarray, control: CloseControl, *, window: Window 
     # surroundings (a dark disc on a light picture is found even if its X is thin). So the larger of
     # the two counts. A uniform crop (no separable glyph) gives None: whatever the badge does, there
     # is no visible mark saying "close", and the rule asks a person to look.
+    # Text is different: a label must be *readable* (WCAG 1.4.3, SAMR "unreadable close mark"), and a
+    # bright pill does not make grey-on-grey letters legible; text is judged on text vs its ground.
     if glyph_ratio is None:
         contrast, basis = None, None
+    elif control.kind == "text":
+        contrast, basis = glyph_ratio, "glyph"
     elif badge_ratio is not None and badge_ratio > glyph_ratio:
         contrast, basis = badge_ratio, "badge"
     else:

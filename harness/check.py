@@ -151,11 +151,18 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
     if sheet:
         result.artifacts["contact_sheet"] = sheet
 
+    crash = next((f.reason for a in analyses for f in a.findings
+                  if f.outcome is Outcome.NOT_RUN and f.reason and "crashed" in f.reason), None)
     if track is None:
-        reason = (f"no splash or pop-up window was seen in the first {timeline.meta.get('duration_s', opts.duration_s)} s "
-                  f"({len(timeline.frames)} frames)")
+        if crash:
+            # A detector that crashed saw nothing: that is not "no window" (which would pass the app).
+            reason, judge = f"the detectors failed on this timeline: {crash}", _not_run
+        else:
+            reason = (f"no splash or pop-up window was seen in the first "
+                      f"{timeline.meta.get('duration_s', opts.duration_s)} s ({len(timeline.frames)} frames)")
+            judge = _not_applicable
         for rid in enabled:
-            findings[rid] = _not_applicable(rid, reason, prof)
+            findings[rid] = judge(rid, reason, prof)
             if sheet:
                 evidence.setdefault(rid, []).append(sheet)
     else:
@@ -214,10 +221,13 @@ def _judge_track(device: Device, app: AppSpec, track: WindowTrack, timeline: Any
             findings[rid] = f
             evidence[rid] = [other_key] + ([sheet] if sheet else [])
     if prof.enabled("splash-duration"):
-        if track.kind == "fullscreen":
-            dur = track.visible_s
+        # The splash is the full-screen window of the launch: the primary one, or else the first seen.
+        splash = track if track.kind == "fullscreen" else next(
+            (t for t in tracks if t.kind == "fullscreen" and len(t.frame_indices) > 1), None)
+        if splash is not None:
+            dur = splash.visible_s
             findings["splash-duration"] = _safe_judge("splash-duration", prof, lambda: R.judge_duration(
-                round(dur, 3), track.ended, profile=prof))
+                round(dur, 3), splash.ended, profile=prof))
         else:
             findings["splash-duration"] = _not_applicable(
                 "splash-duration", f"the window is a {track.kind} pop-up, not a splash screen", prof)
@@ -296,10 +306,12 @@ def _judge_track(device: Device, app: AppSpec, track: WindowTrack, timeline: Any
         elif "fullscreen-jump-link" not in findings:
             findings["fullscreen-jump-link"] = _not_run("fullscreen-jump-link", hz.reason or "not run", prof)
         else:
-            # Keep the static cue of the key frame, saying why the probes did not decide.
+            # Keep the static cue of the key frame, saying why the probes did not decide; a cue alone
+            # never passes the rule (only taps can show where the picture jumps).
             f = findings["fullscreen-jump-link"]
+            outcome = Outcome.NEEDS_REVIEW if f.outcome is Outcome.PASS else f.outcome
             findings["fullscreen-jump-link"] = dataclasses.replace(
-                f, reason=f"{f.reason or ''}; tap probes not run: {hz.reason}".lstrip("; "))
+                f, outcome=outcome, reason=f"{f.reason or ''}; tap probes not run: {hz.reason}".lstrip("; "))
 
     # Shake.
     if prof.enabled("shake-sensitivity"):

@@ -83,13 +83,17 @@ class WindowTrack:
     end_t: float | None = None
     frame_indices: list[int] = field(default_factory=list)
     control_frames: int = 0
+    min_control_confidence: float = DEFAULT_MIN_CONTROL_CONFIDENCE
 
     @property
     def control(self) -> CloseControl | None:
-        """The key frame's most confident close control, if any."""
-        if not self.analysis.controls:
-            return None
-        return max(self.analysis.controls, key=lambda c: c.confidence)
+        """The key frame's most confident close control that counts as found, if any.
+
+        Below ``min_control_confidence`` (the profile's ``close-button-present.min_confidence``)
+        a candidate is not a close control for the static rules, so the probes do not tap it either.
+        """
+        found = [c for c in self.analysis.controls if c.confidence >= self.min_control_confidence]
+        return max(found, key=lambda c: c.confidence) if found else None
 
     @property
     def delay_s(self) -> float | None:
@@ -318,7 +322,8 @@ def _make_track(frames: Sequence[Any], analyses: Sequence[FrameAnalysis], indice
     return WindowTrack(first_t=frames[indices[0]].t, last_t=frames[indices[-1]].t, ended=end_t is not None,
                        kind=ka.window.kind, box=tuple(int(v) for v in ka.window.box),  # type: ignore[arg-type]
                        control_first_t=control_first_t, analysis=ka, key_index=key, end_t=end_t,
-                       frame_indices=list(indices), control_frames=len(with_control))
+                       frame_indices=list(indices), control_frames=len(with_control),
+                       min_control_confidence=min_conf)
 
 
 def track_timeline(timeline: Timeline, *, profile: Any = None, reader: Any = None, analyze: Analyzer | None = None,

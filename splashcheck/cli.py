@@ -1,10 +1,10 @@
 """The ``splashcheck`` command: ``scan`` image files, ``eval`` against a labelled corpus, ``run`` apps on devices.
 
-Exit codes (the same meanings as ``splashcheck run``): 0 no violation, 1 at least one
-violation, 2 usage error (bad option, missing path, unknown profile), 3 no violation but the
-verdict is incomplete (a file could not be read or analysed, or an internal error — never 1,
-which a pipeline reads as a verdict), 130 interrupted. ``main(argv)`` returns the code instead of exiting so that tests
-can call it.
+Exit codes: 0 no violation, 1 at least one violation, 2 usage error (bad option, missing path,
+unknown profile), 3 no violation but the verdict is incomplete (``run``: an app could not be
+checked; ``scan``: an analysis crashed — a file that cannot be read is only its own error entry),
+130 interrupted. Never 1 for a tool failure, which a pipeline would read as a verdict.
+``main(argv)`` returns the code instead of exiting so that tests can call it.
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ exit codes:
   0    no rule was violated in any image (needs-review findings allowed)
   1    at least one rule was violated
   2    usage error: bad option, missing path, no images, unknown profile
-  3    internal error (a bug in splashcheck; the traceback is printed)
+  3    internal error: a file's analysis crashed (a bug in splashcheck; "error_kind": "analysis")
   130  interrupted
 A file that cannot be read (corrupt, empty, truncated, not an image) does not change the exit
 code: it gets its own "error" entry, a warning on stderr, and the other files are scanned.

@@ -170,7 +170,9 @@ def main(args: argparse.Namespace) -> int:
     code = report.exit_code(verdict)
     if interrupted:
         code = EXIT_INTERRUPTED if code != EXIT_VIOLATION else code
-    elif rc not in (0, 1) and code == EXIT_OK:  # pytest itself failed (internal error): do not claim a pass
+    elif rc != 0 and code == EXIT_OK:
+        # pytest failed but no recorded run violated a rule: something else failed (a fixture, a
+        # worker, a run that wrote no record, pytest itself), so the verdict cannot claim a pass.
         code = EXIT_INCOMPLETE
     note = " — interrupted, the reports cover the runs finished before" if interrupted else ""
     print(f"exit code {code}: {_explain(code)}{note} ({time.monotonic() - started:.0f} s)")

@@ -200,7 +200,9 @@ def scan_file(path: Path, *, density: float | None, profile: Any, reader: Any,
     try:
         analysis = analyze_frame(frame, density=density, profile=profile, reader=reader)
     except Exception as exc:  # noqa: BLE001 - one file's failure is that file's error entry
-        return error_entry(path, f"analysis failed: {type(exc).__name__}: {exc}")
+        entry = error_entry(path, f"analysis failed: {type(exc).__name__}: {exc}")
+        entry["error_kind"] = "analysis"  # a bug in splashcheck, not a bad file: exit 3 (see exit_code)
+        return entry
     entry = analysis_to_json(path, analysis)
     if annotate_to is not None:
         entry["annotated"] = _write_annotation(frame, analysis, annotate_to / (annotate_name or f"{path.stem}.png"),
@@ -232,7 +234,7 @@ def _write_annotation(frame: Any, analysis: FrameAnalysis, out: Path,
     return str(out)
 
 
-EXIT_OK, EXIT_VIOLATION = 0, 1
+EXIT_OK, EXIT_VIOLATION, EXIT_INTERNAL = 0, 1, 3
 
 
 def exit_code(images: Sequence[Mapping[str, Any]]) -> int:
@@ -240,9 +242,13 @@ def exit_code(images: Sequence[Mapping[str, Any]]) -> int:
 
     A file that could not be read does not change it (the scan contract is 0 / 1 / 2): it has
     its own ``error`` entry in the output and a warning on stderr, and the other files are judged.
+    A file whose analysis crashed (a bug in splashcheck) gives 3 when nothing was violated: a
+    silent 0 would read as "checked and compliant".
     """
     if any(f.get("outcome") == Outcome.VIOLATION.value for img in images for f in img.get("findings", ())):
         return EXIT_VIOLATION
+    if any(img.get("error_kind") == "analysis" for img in images):
+        return EXIT_INTERNAL
     return EXIT_OK
 
 

@@ -161,6 +161,21 @@ def test_dark_badge_with_faint_glyph_is_found_by_its_badge() -> None:
     assert m.contrast == pytest.approx(contrast_ratio_bgr((30, 30, 30), (255, 255, 255)), rel=1e-6)
 
 
+def test_text_is_judged_on_its_letters_not_on_a_bright_pill() -> None:
+    """Grey text on a light pill over a black picture: the pill is easy to see, the label is not readable."""
+    img = screen((0, 0, 0))
+    cv2.rectangle(img, (700, 300), (1000, 400), (225, 225, 225), -1)
+    cv2.putText(img, "Skip", (740, 375), cv2.FONT_HERSHEY_SIMPLEX, 2.2, (190, 190, 190), 7, cv2.LINE_AA)
+    m = measure_control(img, CloseControl((700, 300, 1001, 401), "text", 0.9, "Skip"), window=FULL,
+                        density=D, ctas=[])
+    assert m.details["badge_ratio"] > 10 and m.details["glyph_ratio"] < 1.6
+    assert m.details["contrast_basis"] == "glyph"
+    assert m.contrast == pytest.approx(m.details["glyph_ratio"])
+    # the same pill drawn as an X badge would be findable by its badge
+    x = measure_control(img, CloseControl((700, 300, 1001, 401), "x_icon", 0.9), window=FULL, density=D, ctas=[])
+    assert x.details["contrast_basis"] == "badge"
+
+
 def test_uniform_control_has_no_contrast() -> None:
     img = screen((128, 128, 128))
     m = measure_control(img, CloseControl((900, 100, 1000, 200), "x_icon", 0.9), window=FULL, density=D, ctas=[])

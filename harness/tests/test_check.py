@@ -144,3 +144,45 @@ def test_worse_findings_of_another_window_replace_the_primary_ones_and_say_where
     assert set(got) == {"close-button-size"}
     assert got["close-button-size"].outcome == Outcome.VIOLATION
     assert got["close-button-size"].reason == "card window at 4.6 s: visible 5 dp"
+
+
+def test_a_crashed_detector_is_not_run_never_not_applicable(tmp_path):
+    """A window stage that crashes sees no window; that must not read as "no pop-up" (a pass)."""
+    from dataclasses import replace
+
+    from detectors.model import Finding, Impact
+
+    def crashing(frame, **kw):
+        a = CountingAnalyzer()(frame, **kw)
+        crash = Finding("close-button-present", Outcome.NOT_RUN, Impact.CRITICAL,
+                        reason="stage 'window' crashed: RuntimeError: boom")
+        return replace(a, window=None, controls=(), findings=(crash,))
+
+    dev = FakeDevice(FakeApp())
+    res = check_app(dev, APP, profile=load_profile(), out_dir=tmp_path, reader=None, options=OPTS,
+                    clock=dev.clock, analyze=crashing)
+    assert {f.outcome for f in res.findings.values()} == {Outcome.NOT_RUN}
+    assert "boom" in res.findings["close-button-size"].reason
+
+
+def test_static_jump_cue_alone_never_passes_when_the_tap_probes_fail(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    from detectors.model import Finding, Impact
+
+    def with_cue(frame, **kw):
+        a = CountingAnalyzer()(frame, **kw)
+        cue = Finding("fullscreen-jump-link", Outcome.PASS, Impact.CRITICAL, confidence=0.5,
+                      reason="static cue only: 1 separate jump button(s) in the window")
+        return replace(a, findings=(cue,)) if a.window is not None else a
+
+    def broken(*a, **kw):
+        raise RuntimeError("probe bug")
+
+    monkeypatch.setattr(check_mod, "probe_hot_zone", broken)
+    dev = FakeDevice(FakeApp(jumps=[(0, 0, 400, 700)]))
+    res = check_app(dev, APP, profile=load_profile(), out_dir=tmp_path, reader=None, options=OPTS,
+                    clock=dev.clock, analyze=with_cue)
+    f = res.findings["fullscreen-jump-link"]
+    assert f.outcome == Outcome.NEEDS_REVIEW
+    assert "tap probes not run" in f.reason and "probe bug" in f.reason

@@ -153,3 +153,12 @@ def test_a_window_recognised_late_is_backfilled_to_when_its_picture_appeared():
     assert track.first_t == pytest.approx(0.2)  # not the blank first paint
     assert track.control_first_t == pytest.approx(0.6)
     assert track.delay_s == pytest.approx(0.4)
+
+
+def test_a_weak_candidate_is_not_the_tracks_control():
+    weak = CloseControl((340, 20, 384, 64), "x_icon", 0.3)
+    a = FrameAnalysis(100, 100, 1.0, False, Window((0, 0, 100, 100), "fullscreen", 0.9), (weak,))
+    [track] = track_windows(_frames(2), [a, a], min_control_confidence=0.5)
+    assert track.control is None and track.control_first_t is None
+    [track] = track_windows(_frames(2), [a, a], min_control_confidence=0.2)
+    assert track.control is weak

@@ -162,7 +162,8 @@ def test_analysis_crash_becomes_an_error_entry(capsys, tmp_path, monkeypatch):
     monkeypatch.setattr(detectors.analyze, "analyze_frame", boom)
     write(tmp_path / "a.png", plain_screen(100, 60))
     code, data, _ = scan_json(capsys, str(tmp_path / "a.png"))
-    assert code == 0 and "detector exploded" in data["images"][0]["error"]
+    assert code == 3 and "detector exploded" in data["images"][0]["error"]
+    assert data["images"][0]["error_kind"] == "analysis"
 
 
 def test_profile_by_name_and_file(capsys, tmp_path, fake_stack):

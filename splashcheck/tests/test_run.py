@@ -237,3 +237,29 @@ def test_splashcheck_run_on_the_local_stack(tmp_path):
     assert "[2/2] tiny-close on chromium-phone:" in proc.stdout  # per-app progress
     assert re.search(r"^chromium-phone +tiny-close +\S", proc.stdout, re.M)  # the summary table
     assert f"verdict:   {out / 'verdict.json'}" in proc.stdout
+
+
+@pytest.mark.parametrize("rc, runs, code", [
+    (1, [], 3),                                                         # a fixture failed, nothing recorded
+    (1, [{"device": "p", "app": "a", "error": None,
+          "rules": {"close-button-size": {"outcome": "pass"}}}], 3),    # a failure that is no rule violation
+    (1, [{"device": "p", "app": "a", "error": None,
+          "rules": {"close-button-size": {"outcome": "violation"}}}], 1),
+    (0, [{"device": "p", "app": "a", "error": None,
+          "rules": {"close-button-size": {"outcome": "pass"}}}], 0),
+])
+def test_pytest_failures_that_are_not_violations_never_exit_0(tmp_path, monkeypatch, rc, runs, code):
+    out = tmp_path / "out"
+
+    class FakeProc:
+        def __init__(self, *a, **kw):
+            out.mkdir(parents=True, exist_ok=True)
+            (out / "verdict.json").write_text(json.dumps({"runs": runs}), encoding="utf-8")
+
+        def wait(self, timeout=None):
+            return rc
+
+    monkeypatch.setattr(run.subprocess, "Popen", FakeProc)
+    args = _args(out=out)
+    args.no_html = True
+    assert run.main(args) == code
