@@ -18,12 +18,12 @@ from __future__ import annotations
 import os
 import struct
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Sequence
 
 import cv2
 import numpy as np
 
-__all__ = ["ImageReadError", "as_bgr", "read_image", "MAX_PIXELS", "MAX_SIDE", "MAX_FILE_BYTES"]
+__all__ = ["ImageReadError", "as_bgr", "read_image", "write_image", "MAX_PIXELS", "MAX_SIDE", "MAX_FILE_BYTES"]
 
 # Largest frame accepted, in pixels. A 1440×3200 phone screenshot is 4.6 Mpx; a long
 # scroll capture of 1080×20000 is 21.6 Mpx. 40 Mpx (≈ 120 MB as BGR) leaves room for
@@ -241,6 +241,39 @@ def decode_image(data: bytes, *, source: str = "<bytes>") -> np.ndarray:
         return as_bgr(img, name="image")
     except ValueError as exc:
         raise ImageReadError(source, str(exc)) from None
+
+
+def write_image(path: str | os.PathLike[str], image: np.ndarray, params: Sequence[int] = ()) -> Path:
+    """Encode ``image`` in memory (format from the suffix: .png, .jpg/.jpeg, .webp) and write the bytes.
+
+    Never hand a path to ``cv2.imwrite``: OpenCV's writer converts the name through UTF-8 and
+    crashes the process (SIGSEGV) on a name that is not valid UTF-8 (a Python ``str`` holding
+    surrogate escapes of raw bytes). Python's own I/O writes any name the file system accepts.
+
+    Parameters
+    ----------
+    path : str or PathLike
+        Target file; its parent folder is created. Unknown suffixes are written as PNG.
+    image : np.ndarray
+        ``(H, W)``, ``(H, W, 3)`` or ``(H, W, 4)`` uint8, as ``cv2.imencode`` takes it.
+    params : sequence of int
+        ``cv2.imencode`` flags, e.g. ``(cv2.IMWRITE_JPEG_QUALITY, 85)``.
+
+    Raises
+    ------
+    ValueError
+        The image cannot be encoded.
+    OSError
+        The file cannot be written (read-only folder, full disk: ``errno.ENOSPC``).
+    """
+    p = Path(path)
+    ext = p.suffix.lower() if p.suffix.lower() in (".png", ".jpg", ".jpeg", ".webp") else ".png"
+    ok, data = cv2.imencode(ext, image, list(params))
+    if not ok:
+        raise ValueError(f"image could not be encoded as {ext} (shape {getattr(image, 'shape', None)})")
+    p.parent.mkdir(parents=True, exist_ok=True)
+    p.write_bytes(data.tobytes())
+    return p
 
 
 def sniff_format(data: bytes) -> Literal["PNG", "JPEG", "WebP"] | None:

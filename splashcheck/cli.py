@@ -237,21 +237,21 @@ def _cmd_scan(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                           "errors": sum(1 for i in images if i.get("error")),
                           "exit_code": code}}
     if args.format == "json":
-        _emit(json.dumps(scan_mod.jsonable(result), indent=2, ensure_ascii=False, allow_nan=False))
+        _emit(scan_mod.json_text(result))
     else:
         width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
         _emit(scan_mod.render_text(result, width=width))
     unreadable = [i for i in images if i.get("error")]
     if unreadable:
         _warn(f"{len(unreadable)} of {len(images)} file(s) could not be analysed (see their error entries), "
-              f"first: {unreadable[0]['path']}: {unreadable[0]['error']}")
+              f"first: {scan_mod.safe_text(unreadable[0]['path'])}: {unreadable[0]['error']}")
     return code
 
 
 def _cmd_eval(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from detectors.profiles import ProfileError
     from splashcheck import evaluate as ev
-    from splashcheck.scan import Progress, jsonable
+    from splashcheck.scan import Progress, json_text
 
     if not args.corpus.is_dir():
         return _usage(f"no such corpus folder: {args.corpus}")
@@ -280,7 +280,7 @@ def _cmd_eval(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     report["profile"] = profile.name
     report["ocr"] = reader is not None
     if args.format == "json":
-        _emit(json.dumps(jsonable(report), indent=2, ensure_ascii=False, allow_nan=False))
+        _emit(json_text(report))
     else:
         _emit(render_eval_text(report, per_image=args.per_image))
     return EXIT_OK
