@@ -9,16 +9,34 @@ Two entry points:
   ``None`` without saying why, and decodes a truncated JPEG into a grey-padded picture
   without any error at all, so the file's structure is checked here before decoding.
 
+Hostile files are stopped before they cost memory or give silently wrong pictures:
+
+- the size is read from the header (our own parser, cross-checked with Pillow's lazy header
+  parse) and bounded by :data:`MAX_PIXELS` / :data:`MAX_SIDE` **before** any decode; a file
+  whose size cannot be told is not decoded at all (a JPEG with stray bytes before its frame
+  header is walked the way libjpeg walks it, skipping the junk);
+- libjpeg/libpng warnings printed while decoding ("Corrupt JPEG data: ...", "Premature end
+  of JPEG file") mark the picture as damaged (``ImageReadError.kind == "damaged"``), as does
+  truncation: OpenCV would otherwise hand back a grey-padded or garbled frame;
+- the EXIF orientation is applied (OpenCV's ``IMREAD_UNCHANGED`` ignores it), so a rotated
+  photo of a screen is judged upright.
+
 Channel order follows OpenCV: 3-channel input is taken as BGR, 4-channel as BGRA,
 unless ``channel_order="rgb"`` says it is RGB / RGBA.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import struct
+import sys
+import tempfile
+import threading
+import warnings
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal, Sequence
+from typing import Iterator, Literal, Sequence
 
 import cv2
 import numpy as np
@@ -49,11 +67,17 @@ class ImageReadError(ValueError):
         The file that was asked for.
     reason : str
         What was wrong with it, without the path (``"empty file"``, ``"truncated PNG: ..."``).
+
+    kind : str
+        ``"unreadable"`` (missing, empty, not an image, too large, no permission) or
+        ``"damaged"`` (an image file whose data is truncated or corrupt: it would decode to a
+        wrong picture, or not at all).
     """
 
-    def __init__(self, path: str | os.PathLike[str], reason: str) -> None:
+    def __init__(self, path: str | os.PathLike[str], reason: str, *, kind: str = "unreadable") -> None:
         self.path = str(path)
         self.reason = reason
+        self.kind = kind
         super().__init__(f"{self.path}: {reason}")
 
 
@@ -221,26 +245,171 @@ def decode_image(data: bytes, *, source: str = "<bytes>") -> np.ndarray:
         raise ImageReadError(source, f"not a PNG, JPEG or WebP image (starts with {_describe_head(data)})")
     problem = _structure_problem(fmt, data)
     if problem:
-        raise ImageReadError(source, problem)
-    dims = _header_size(fmt, data)
-    if dims is not None:
-        w, h = dims
-        if w <= 0 or h <= 0:
-            raise ImageReadError(source, f"corrupt {fmt} header: size {w}×{h}")
-        if w > MAX_SIDE or h > MAX_SIDE or w * h > MAX_PIXELS:
-            raise ImageReadError(source, f"image too large: {w}×{h} px (limits: {MAX_SIDE} px a side, "
-                                         f"{MAX_PIXELS / 1e6:.0f} Mpx)")
+        raise ImageReadError(source, problem, kind="damaged")
+    dims = _bounded_size(fmt, data, source)
     try:
         # IMREAD_UNCHANGED keeps 16-bit depth and alpha so that as_bgr converts them one way.
-        img = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
+        with _decoder_messages() as messages:
+            img = cv2.imdecode(np.frombuffer(data, dtype=np.uint8), cv2.IMREAD_UNCHANGED)
     except cv2.error as exc:
-        raise ImageReadError(source, f"corrupt {fmt}: OpenCV could not decode it ({_first_line(exc)})") from None
+        raise ImageReadError(source, f"corrupt {fmt}: OpenCV could not decode it ({_first_line(exc)})",
+                             kind="damaged") from None
     if img is None:
-        raise ImageReadError(source, f"corrupt {fmt}: OpenCV could not decode it")
+        raise ImageReadError(source, f"corrupt {fmt}: OpenCV could not decode it", kind="damaged")
+    damage = _damage_message(messages)
+    if damage:
+        raise ImageReadError(source, f"damaged {fmt}: the decoder reported {damage!r}", kind="damaged")
+    if img.shape[0] * img.shape[1] > dims[0] * dims[1]:  # pragma: no cover - the header is what decoders use
+        raise ImageReadError(source, f"decoded size {img.shape[1]}×{img.shape[0]} exceeds the header's "
+                                     f"{dims[0]}×{dims[1]}", kind="damaged")
+    img = apply_orientation(img, _exif_orientation(data))
     try:
         return as_bgr(img, name="image")
     except ValueError as exc:
         raise ImageReadError(source, str(exc)) from None
+
+
+def _bounded_size(fmt: str, data: bytes, source: str) -> tuple[int, int]:
+    """The (width, height) a decoder will allocate, checked against the limits before decoding.
+
+    Both our marker walk and Pillow's lazy header parse (no pixel data read) are asked; the
+    larger answer counts. When neither can tell, the file is refused: decoding a file of
+    unknown size is how a 4 MB JPEG reaches 1.5 GB.
+    """
+    found = [d for d in (_header_size(fmt, data), _pillow_size(data)) if d is not None]
+    if not found:
+        raise ImageReadError(source, f"corrupt {fmt} header: the image size cannot be read, so it is not "
+                                     "decoded", kind="damaged")
+    w, h = max(found, key=lambda d: (d[0] * d[1], d))
+    if min(d[0] for d in found) <= 0 or min(d[1] for d in found) <= 0:
+        raise ImageReadError(source, f"corrupt {fmt} header: size {w}×{h}", kind="damaged")
+    if w > MAX_SIDE or h > MAX_SIDE or w * h > MAX_PIXELS:
+        raise ImageReadError(source, f"image too large: {w}×{h} px (limits: {MAX_SIDE} px a side, "
+                                     f"{MAX_PIXELS / 1e6:.0f} Mpx)")
+    return w, h
+
+
+def _pillow_size(data: bytes) -> tuple[int, int] | None:
+    """Pillow's reading of the header (lazy: ``Image.open`` parses headers only), or None."""
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover - Pillow is a dependency
+        return None
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # DecompressionBombWarning: we bound the size ourselves
+            with Image.open(io.BytesIO(data)) as im:
+                return int(im.size[0]), int(im.size[1])
+    except Exception:  # noqa: BLE001 - any header Pillow cannot parse: our own parser decides
+        return None
+
+
+def _exif_orientation(data: bytes) -> int:
+    """EXIF orientation tag (1..8) from the header, 1 when absent or unreadable."""
+    try:
+        from PIL import Image
+    except ImportError:  # pragma: no cover
+        return 1
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(io.BytesIO(data)) as im:
+                value = im.getexif().get(0x0112, 1)
+    except Exception:  # noqa: BLE001 - a broken EXIF block: the picture is taken as stored
+        return 1
+    return int(value) if isinstance(value, int) and 1 <= value <= 8 else 1
+
+
+def apply_orientation(img: np.ndarray, orientation: int) -> np.ndarray:
+    """Turn a decoded picture upright for its EXIF ``orientation`` (1..8, as Pillow's ``exif_transpose``).
+
+    Parameters
+    ----------
+    img : np.ndarray
+        ``(H, W)`` or ``(H, W, C)`` as stored in the file.
+    orientation : int
+        EXIF tag 0x0112: 1 upright, 3 rotated 180°, 6 needs 90° clockwise, 8 needs 90°
+        counter-clockwise, 2/4/5/7 the mirrored variants.
+
+    Returns
+    -------
+    np.ndarray
+        The upright picture (``(W, H, ...)`` for 5–8), C-contiguous.
+    """
+    if orientation == 2:
+        img = img[:, ::-1]
+    elif orientation == 3:
+        img = img[::-1, ::-1]
+    elif orientation == 4:
+        img = img[::-1]
+    elif orientation == 5:
+        img = np.swapaxes(img, 0, 1)
+    elif orientation == 6:
+        img = np.rot90(img, k=-1)
+    elif orientation == 7:
+        img = np.swapaxes(img[::-1, ::-1], 0, 1)
+    elif orientation == 8:
+        img = np.rot90(img, k=1)
+    return np.ascontiguousarray(img)
+
+
+# libjpeg prints warnings (JWRN_*) on stderr and still returns a picture: grey padding for a
+# truncated scan, garbage blocks for flipped bytes. These prefixes mark such a picture as damaged.
+_DAMAGE_PREFIXES = ("Corrupt JPEG data", "Premature end of JPEG file", "Invalid SOS parameters",
+                    "Inconsistent progression sequence", "Invalid JPEG file structure",
+                    "libpng error", "libpng warning: IDAT", "libpng warning: Too much image data",
+                    "libpng warning: Extra compressed data", "libpng warning: Ignoring bad adaptive filter")
+_FD2_LOCK = threading.Lock()
+
+
+@contextmanager
+def _decoder_messages() -> Iterator[list[str]]:
+    """Collect what native decoders print on file descriptor 2 while the block runs.
+
+    Lines that are not decoder messages are written back to stderr afterwards, so nothing
+    another part of the process printed meanwhile is lost. Falls back to collecting nothing
+    when fd 2 cannot be redirected.
+    """
+    lines: list[str] = []
+    with _FD2_LOCK:
+        try:
+            sys.stderr.flush()
+        except (AttributeError, ValueError, OSError):
+            pass
+        try:
+            saved = os.dup(2)
+        except OSError:
+            yield lines
+            return
+        with tempfile.TemporaryFile() as tmp:
+            os.dup2(tmp.fileno(), 2)
+            try:
+                yield lines
+            finally:
+                os.dup2(saved, 2)
+                os.close(saved)
+                tmp.seek(0)
+                text = tmp.read(1 << 16).decode("utf-8", errors="replace")
+                lines.extend(ln for ln in text.splitlines() if ln.strip())
+                other = [ln for ln in lines if not _is_decoder_line(ln)]
+                if other:
+                    try:
+                        os.write(2, ("\n".join(other) + "\n").encode("utf-8", errors="replace"))
+                    except OSError:
+                        pass
+
+
+def _is_decoder_line(line: str) -> bool:
+    s = line.strip()
+    return s.startswith(("Corrupt JPEG", "Premature end", "Invalid ", "Inconsistent ", "libpng ", "Warning: "))
+
+
+def _damage_message(lines: Sequence[str]) -> str | None:
+    for ln in lines:
+        s = ln.strip()
+        if s.startswith(_DAMAGE_PREFIXES):
+            return s
+    return None
 
 
 def write_image(path: str | os.PathLike[str], image: np.ndarray, params: Sequence[int] = ()) -> Path:
@@ -345,7 +514,13 @@ def _jpeg_size(data: bytes) -> tuple[int, int] | None:
     n = len(data)
     while i + 4 <= n:
         if data[i] != 0xFF:
-            return None
+            # libjpeg's next_marker() skips garbage up to the next 0xFF (with a warning) and
+            # then reads the marker: so must we, or one stray byte hides the frame size.
+            j = data.find(b"\xff", i)
+            if j < 0:
+                return None
+            i = j
+            continue
         marker = data[i + 1]
         if marker == 0xFF:  # fill byte
             i += 1

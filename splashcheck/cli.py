@@ -31,8 +31,9 @@ exit codes:
   2    usage error: bad option, missing path, no images, unknown profile
   3    internal error: a file's analysis crashed (a bug in splashcheck; "error_kind": "analysis")
   130  interrupted
-A file that cannot be read (corrupt, empty, truncated, not an image) does not change the exit
-code: it gets its own "error" entry, a warning on stderr, and the other files are scanned.
+A file that cannot be read does not change the exit code: it gets its own "error" entry
+("error_kind": "unreadable" — missing, empty, not an image, too large — or "damaged" — truncated or
+corrupt image data), a warning on stderr, and the other files are scanned.
 """
 
 

@@ -235,7 +235,9 @@ def scan_file(path: Path, *, density: float | None, profile: Any, reader: Any,
     try:
         frame = read_image(path)
     except ImageReadError as exc:
-        return error_entry(path, exc.reason)
+        entry = error_entry(path, exc.reason)
+        entry["error_kind"] = exc.kind  # "unreadable" or "damaged" (truncated / decoder warnings)
+        return entry
     try:
         analysis = analyze_frame(frame, density=density, profile=profile, reader=reader)
     except Exception as exc:  # noqa: BLE001 - one file's failure is that file's error entry
