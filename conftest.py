@@ -138,8 +138,8 @@ def _build_plan(config: pytest.Config) -> Plan:
     wanted = config.getoption("sc_devices") or [n for n, d in devices.items() if getattr(d, "enabled", True)]
     unknown = [n for n in wanted if n not in devices]
     if unknown:
-        raise pytest.UsageError(f"{devices_file}: no device named {', '.join(map(repr, unknown))}; "
-                                f"known: {', '.join(devices) or '(none)'}")
+        raise pytest.UsageError(f"{devices_file}: no device named {hconfig.short_list(map(repr, unknown))}; "
+                                f"known: {hconfig.short_list(devices) or '(none)'}")
     apps_file = devices_file.parent / "apps.yaml"
     if not apps_file.exists():
         apps_file = HERE / "apps.yaml"
