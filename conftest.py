@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import platform
+import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -558,12 +559,26 @@ class ResultWriter:
             self._merge(plan)
         alluredir = getattr(self.config.option, "allure_report_dir", None)
         if alluredir:
-            sc_report.write_environment(alluredir, _environment(plan))
+            try:
+                sc_report.write_environment(alluredir, _environment(plan))
+            except OSError as exc:  # full disk: the report loses its environment panel, nothing else
+                self._warn(f"could not write the Allure environment: {exc}")
 
-    @staticmethod
-    def _merge(plan: Plan) -> None:
-        sc_report.merge_verdict(plan.out_dir, profile=plan.profile.name,
-                                order=[(r.device, r.app.id) for r in plan.runs])
+    def _merge(self, plan: Plan) -> None:
+        # A full disk (ENOSPC) must not stop the run: the run records already written stay, the
+        # previous verdict.json stays whole (atomic replace), and the next merge tries again.
+        try:
+            sc_report.merge_verdict(plan.out_dir, profile=plan.profile.name,
+                                    order=[(r.device, r.app.id) for r in plan.runs])
+        except OSError as exc:
+            self._warn(f"could not update {sc_report.VERDICT_FILE}: {exc}")
+
+    def _warn(self, message: str) -> None:
+        tr = self.config.pluginmanager.get_plugin("terminalreporter")
+        if tr is not None:
+            tr.write_line(f"splashcheck: warning: {message}", yellow=True)
+        else:
+            print(f"splashcheck: warning: {message}", file=sys.stderr)
 
 
 def _environment(plan: Plan) -> dict[str, str]:

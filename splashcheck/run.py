@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -132,7 +133,10 @@ def main(args: argparse.Namespace) -> int:
     if args.workers and not _has_xdist():
         print("splashcheck run: error: -n needs pytest-xdist (pip install 'splashcheck[test]')", file=sys.stderr)
         return EXIT_USAGE
-    out.mkdir(parents=True, exist_ok=True)
+    problem = check_out_dir(out)
+    if problem:
+        print(f"splashcheck run: error: --out {out}: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     cmd = pytest_command(args, out)
     started = time.monotonic()
     interrupted = False
@@ -177,6 +181,24 @@ def main(args: argparse.Namespace) -> int:
     note = " — interrupted, the reports cover the runs finished before" if interrupted else ""
     print(f"exit code {code}: {_explain(code)}{note} ({time.monotonic() - started:.0f} s)")
     return code
+
+
+def check_out_dir(out: Path) -> str | None:
+    """Why ``out`` cannot take the reports (None when it can): checked before any app runs, so that an
+    unusable folder is a usage error (exit 2), not a crash after minutes of work. Creates the folder."""
+    if out.exists() and not out.is_dir():
+        return "exists and is not a folder"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot create the folder: {exc.strerror or exc}"
+    try:  # permission bits do not tell (root, read-only mounts, ACLs): try to write
+        fd, probe = tempfile.mkstemp(prefix=".splashcheck-write-test-", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        return f"cannot write into the folder: {exc.strerror or exc}"
+    return None
 
 
 def _explain(code: int) -> str:
@@ -259,14 +281,14 @@ def build_html_reports(out: Path, *, title: str) -> dict[str, Path]:
     for label, folder, single in (("report", "allure-report", False), ("one file", "allure-report-single", True)):
         target = out / folder
         cfg = out / f".allurerc-{folder}.json"
-        cfg.write_text(json.dumps(allure_config(title, single_file=single), indent=2), encoding="utf-8")
-        shutil.rmtree(target, ignore_errors=True)
         cmd = [*allure, "generate", str(out / "allure-results"), "--config", str(cfg), "--output", str(target)]
-        try:
+        try:  # a full disk (ENOSPC) or a vanished folder costs the HTML, never the verdict already written
+            cfg.write_text(json.dumps(allure_config(title, single_file=single), indent=2), encoding="utf-8")
+            shutil.rmtree(target, ignore_errors=True)
             res = subprocess.run(cmd, cwd=out, capture_output=True, text=True, timeout=ALLURE_TIMEOUT_S,
                                  env=dict(os.environ, NO_COLOR="1", FORCE_COLOR="0"))
         except (OSError, subprocess.TimeoutExpired) as exc:
-            print(f"splashcheck run: warning: allure generate failed: {exc}", file=sys.stderr)
+            print(f"splashcheck run: warning: allure generate ({folder}) failed: {exc}", file=sys.stderr)
             continue
         index = target / "index.html"
         if res.returncode != 0 or not index.is_file():
