@@ -210,6 +210,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if _is_worker(config) and config.workerinput.get("splashcheck_loadgroup"):
         config.option.loadgroup = True
     if _suite_requested(config):
+        # SIGTERM / SIGHUP (timeout, CI runners) end the run like Ctrl-C: fixtures stop Appium.
+        from harness.procs import install_termination_handlers
+        install_termination_handlers()
         plan = get_plan(config)  # usage errors surface here, before any worker starts
         if not _is_worker(config):
             sc_report.reset_results(plan.out_dir)
@@ -288,9 +291,13 @@ class AppiumServers:
     """Appium endpoints by device: a remote device's URL as configured; one local server for all
     ``endpoint: local`` devices of this process, started on first use."""
 
+    # Restarts of a local server that died (killed, crashed) per session; beyond it the apps fail.
+    MAX_RESTARTS = 3
+
     def __init__(self, log_dir: Path, worker: str) -> None:
         self.log_path = log_dir / f"appium-{worker}.log"
         self._local: Any = None
+        self.events: list[str] = []  # restarts and stale processes, for the run that met them
 
     def url_for(self, cfg: Any) -> str:
         if not cfg.is_local:
@@ -299,6 +306,13 @@ class AppiumServers:
             from harness.appium_server import AppiumServer
 
             self._local = AppiumServer(log_path=self.log_path).start()
+            if self._local.reaped:
+                from harness.procs import describe
+                self.events.append(f"ended stale processes an earlier run left behind: {describe(self._local.reaped)}")
+        elif not self._local.running and self._local.restarts < self.MAX_RESTARTS:
+            old = self._local.url
+            self._local.restart_if_dead()  # splashcheck owns it: start it again, the run goes on
+            self.events.append(f"the local Appium server at {old} had died; restarted at {self._local.url}")
         return self._local.url
 
     def stop_all(self) -> None:
@@ -364,6 +378,7 @@ def device_pool(sc_plan: Plan, appium_servers: AppiumServers) -> Iterator[Device
         return AppiumDevice(cfg, server_url=appium_servers.url_for(cfg))
 
     pool = DevicePool(factory)
+    pool.servers = appium_servers  # restarts of a dead local server are recorded with the run's retries
     try:
         yield pool
     finally:
@@ -395,22 +410,37 @@ def _run_check(request: pytest.FixtureRequest, device_name: str, app: AppSpec, p
     out_dir = plan.out_dir / "evidence"  # check_app writes under <out_dir>/<device>/<app>/
     started = time.monotonic()
     error = None
+    servers = getattr(pool, "servers", None)
+    retries: list[dict[str, Any]] = []  # recorded in verdict.json (artifacts.retries) and the report
+    result: AppResult | None = None
     for attempt in (1, 2):
+        n_events = len(servers.events) if servers is not None else 0
         try:
             device = pool.get(device_name)
+            if servers is not None and retries and len(servers.events) > n_events:
+                retries[-1]["recovery"] = "; ".join(servers.events[n_events:])
             result = check_app(device, app, profile=plan.profile, out_dir=out_dir,
                                progress=_progress_printer(request.config, device_name, app.id))
             result.timings_s.setdefault("total", round(time.monotonic() - started, 3))
-            return result
+            break
         except DeviceError as exc:
             error = f"device error{' (after one retry)' if attempt == 2 else ''}: {exc}"
+            if attempt == 1:
+                retries.append({"attempt": 1, "error": str(exc)[:500], "at_s": round(time.monotonic() - started, 1),
+                                "recovery": "new device session"})
             with contextlib.suppress(Exception):  # the session is dead already; stopping may fail too
                 pool.discard(device_name)
         except Exception as exc:  # a crashing checker must not stop the other apps
             error = f"{type(exc).__name__}: {exc}"
             break
-    return AppResult(device=device_name, app=app.id, error=error,
-                     timings_s={"total": time.monotonic() - started})
+    if result is None:
+        result = AppResult(device=device_name, app=app.id, error=error,
+                           timings_s={"total": time.monotonic() - started})
+    if retries:
+        import json
+
+        result.artifacts["retries"] = json.dumps({"count": len(retries), "events": retries}, ensure_ascii=False)
+    return result
 
 
 def _progress_printer(config: pytest.Config, device: str, app: str) -> Callable[[str], None] | None:
@@ -464,6 +494,7 @@ def check_rule(request: pytest.FixtureRequest, app_result: AppResult, device_nam
         profile = sc_plan.profile
         if not profile.enabled(rule_id):
             pytest.skip(f"not applicable: rule {rule_id} is disabled in profile {profile.name}")
+        _attach_retries(app_result)
         finding = app_result.findings.get(rule_id)
         # A run that broke off (crash, load failure, dead session) fails the rules it could not judge;
         # rules judged before the break keep their finding.
@@ -490,6 +521,15 @@ def check_rule(request: pytest.FixtureRequest, app_result: AppResult, device_nam
         return finding
 
     return check
+
+
+def _attach_retries(result: AppResult) -> None:
+    """Show the run's retries (dead session, restarted Appium server) in the report, as in verdict.json."""
+    text = (result.artifacts or {}).get("retries")
+    if text:
+        import allure
+
+        allure.attach(text, name="retries (device session, Appium server)", attachment_type=allure.attachment_type.JSON)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -140,13 +140,20 @@ def main(args: argparse.Namespace) -> int:
     cmd = pytest_command(args, out)
     started = time.monotonic()
     interrupted = False
-    proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT)
+    from harness.procs import Terminated, install_termination_handlers, parent_death_signal
+
+    install_termination_handlers()  # SIGTERM / SIGHUP: like Ctrl-C, but pytest must be told (below)
+    # pytest dies with this process (PR_SET_PDEATHSIG): a run killed with SIGKILL leaves no tests
+    # running in the background; pytest's own SIGTERM handling then stops Appium and Chromium.
+    proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, preexec_fn=parent_death_signal)
     try:
         rc = proc.wait()
-    except KeyboardInterrupt:  # pytest got the same SIGINT: let it finish its reports
+    except KeyboardInterrupt as exc:  # Ctrl-C reached pytest too (same process group); SIGTERM did not
         interrupted = True
+        if isinstance(exc, Terminated) and proc.poll() is None:
+            proc.send_signal(exc.signum)
         try:
-            rc = proc.wait(timeout=60)
+            rc = proc.wait(timeout=60)  # let it tear down (Appium, Chromium) and finish its reports
         except (KeyboardInterrupt, subprocess.TimeoutExpired):
             proc.kill()
             rc = proc.wait()
