@@ -490,6 +490,8 @@ def check_rule(request: pytest.FixtureRequest, app_result: AppResult, device_nam
     """``check_rule(rule_id)``: attach the rule's evidence to the report and turn its outcome
     into the test's outcome (see the module docstring)."""
 
+    iso = sc_report.defang  # user-controlled text in failure messages: no bidi override reaches the report
+
     def check(rule_id: str) -> Finding | None:
         profile = sc_plan.profile
         if not profile.enabled(rule_id):
@@ -501,17 +503,18 @@ def check_rule(request: pytest.FixtureRequest, app_result: AppResult, device_nam
         if app_result.error and (finding is None or finding.outcome is Outcome.NOT_RUN):
             sc_report.attach_error(app_result.error, app_result, device=device_name, app=app.id,
                                    app_title=app.title, profile=profile.name, rule_id=rule_id)
-            pytest.fail(f"{app.id} on {device_name} could not be checked: {app_result.error}", pytrace=False)
+            pytest.fail(f"{iso(app.id)} on {iso(device_name)} could not be checked: {iso(app_result.error)}",
+                        pytrace=False)
         if finding is None:
             pytest.skip(f"not run: the checker returned no finding for {rule_id}")
         sc_report.attach_finding(finding, app_result, device=device_name, app=app.id, app_title=app.title,
                                  profile=profile.name)
         message = sc_report.render_message(finding)
         if finding.outcome is Outcome.VIOLATION:
-            pytest.fail(f"{app.id} on {device_name}: {message}", pytrace=False)
+            pytest.fail(f"{iso(app.id)} on {iso(device_name)}: {iso(message)}", pytrace=False)
         if finding.outcome is Outcome.NEEDS_REVIEW:
             path, lineno, _ = request.node.location  # point the warning at the test, not at this helper
-            warnings.warn_explicit(sc_report.NeedsReview(f"{app.id} on {device_name}: {message}"),
+            warnings.warn_explicit(sc_report.NeedsReview(f"{iso(app.id)} on {iso(device_name)}: {iso(message)}"),
                                    sc_report.NeedsReview,
                                    str(request.config.rootpath / path), (lineno or 0) + 1)
         elif finding.outcome is Outcome.NOT_APPLICABLE:

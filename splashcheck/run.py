@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -293,7 +294,7 @@ def build_html_reports(out: Path, *, title: str) -> dict[str, Path]:
             cfg.write_text(json.dumps(allure_config(title, single_file=single), indent=2), encoding="utf-8")
             shutil.rmtree(target, ignore_errors=True)
             res = subprocess.run(cmd, cwd=out, capture_output=True, text=True, timeout=ALLURE_TIMEOUT_S,
-                                 env=dict(os.environ, NO_COLOR="1", FORCE_COLOR="0"))
+                                 env=dict(os.environ, NO_COLOR="1", FORCE_COLOR="0", ALLURE_NO_ANALYTICS="true"))
         except (OSError, subprocess.TimeoutExpired) as exc:
             print(f"splashcheck run: warning: allure generate ({folder}) failed: {exc}", file=sys.stderr)
             continue
@@ -303,8 +304,39 @@ def build_html_reports(out: Path, *, title: str) -> dict[str, Path]:
             print(f"splashcheck run: warning: allure generate ({folder}) exited {res.returncode}: "
                   + " | ".join(tail), file=sys.stderr)
             continue
+        try:
+            strip_analytics(index)
+        except (OSError, RuntimeError) as exc:  # a report that would phone home is not kept
+            print(f"splashcheck run: warning: {folder} not kept: could not remove its analytics script ({exc})",
+                  file=sys.stderr)
+            index.unlink(missing_ok=True)
+            continue
         made[label] = index
     return made
+
+
+# The "awesome" report of Allure 3 loads Google Analytics (googletagmanager.com) when it is opened,
+# with no option to turn it off (plugin-awesome hard-codes analyticsEnable: true; only the allure2
+# plugin reads ALLURE_NO_ANALYTICS). Reports are opened on offline farms and hold app names: the
+# two script tags are removed from the generated page.
+_ANALYTICS_RE = re.compile(
+    r"<script\b[^>]*\bsrc=[\"'][^\"']*googletagmanager\.com[^>]*>\s*</script>\s*"
+    r"(?:<script>(?:(?!</script>).)*?\bgtag\((?:(?!</script>).)*?</script>)?", re.S)
+
+
+def strip_analytics(index: Path) -> bool:
+    """Remove the analytics script tags from a generated report page; True when it had any.
+
+    Raises ``RuntimeError`` when a reference to the analytics host remains (a new Allure version
+    with another markup): better no report than one that phones home unnoticed.
+    """
+    text = index.read_text(encoding="utf-8")
+    cleaned, n = _ANALYTICS_RE.subn("", text)
+    if "googletagmanager" in cleaned or "gtag(" in cleaned:
+        raise RuntimeError(f"{index}: the Allure report still loads an analytics script; not stripped")
+    if n:
+        index.write_text(cleaned, encoding="utf-8")
+    return bool(n)
 
 
 def run_cli(argv: Sequence[str] | None = None) -> int:
