@@ -41,17 +41,25 @@ from typing import Iterator, Literal, Sequence
 import cv2
 import numpy as np
 
-__all__ = ["ImageReadError", "as_bgr", "read_image", "write_image", "MAX_PIXELS", "MAX_SIDE", "MAX_FILE_BYTES"]
+__all__ = ["ImageReadError", "as_bgr", "read_image", "write_image", "MAX_PIXELS", "MAX_SIDE", "MAX_FILE_BYTES",
+           "MAX_DECODED_BYTES"]
 
 # Largest frame accepted, in pixels. A 1440×3200 phone screenshot is 4.6 Mpx; a long
-# scroll capture of 1080×20000 is 21.6 Mpx. 40 Mpx (≈ 120 MB as BGR) leaves room for
-# those and stops an accidental 100k×100k array from exhausting memory.
-MAX_PIXELS = 40_000_000
+# scroll capture of 1080×20000 is 21.6 Mpx. 30 Mpx (≈ 90 MB as BGR) leaves room for
+# those and keeps the peak memory of scanning one file under 400 MB (measured: a noisy
+# 40 Mpx JPEG peaked at 389 MB, a 36 Mpx one at 280 MB with --no-ocr).
+MAX_PIXELS = 30_000_000
+# Largest decoded pixel buffer accepted, in bytes (width × height × channels × bytes per sample, as
+# the decoder allocates it before any conversion): a 16-bit RGBA PNG takes 8 bytes a pixel, so the
+# pixel limit alone would let one reach 240 MB. 96 MiB keeps one file's peak memory under 400 MB
+# (measured: 16 Mpx of 16-bit RGBA, 128 MB, peaked at 435 MB).
+MAX_DECODED_BYTES = 96 * 2**20
 # Largest side accepted, in pixels: several OpenCV routines (remap, some filters) store
 # coordinates in 16-bit signed integers and misbehave beyond 32767.
 MAX_SIDE = 32_767
-# Largest file read_image reads (bytes); a screenshot is a few MB even as PNG.
-MAX_FILE_BYTES = 200 * 1024 * 1024
+# Largest file read_image reads (bytes); a screenshot is a few MB even as PNG. The file's bytes stay
+# in memory while it decodes, so this counts towards the 400 MB peak too.
+MAX_FILE_BYTES = 64 * 1024 * 1024
 
 _PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 _PNG_IEND = b"IEND\xaeB`\x82"
@@ -155,9 +163,14 @@ def as_bgr(frame: object, *, name: str = "frame",
     else:
         bgr = colour
     if alpha is not None and not bool((alpha == 255).all()):
-        # Premultiply: out = colour * alpha / 255, rounded (compositing over black).
+        # Premultiply: out = colour * alpha / 255, rounded (compositing over black); in place, so
+        # that a large frame costs one 16-bit copy, not four.
         a = alpha.astype(np.uint16)[:, :, None]
-        bgr = ((bgr.astype(np.uint16) * a + 127) // 255).astype(np.uint8)
+        wide = bgr.astype(np.uint16)
+        wide *= a
+        wide += 127
+        wide //= 255
+        bgr = wide.astype(np.uint8)
     return np.ascontiguousarray(bgr, dtype=np.uint8)
 
 
@@ -169,7 +182,10 @@ def _to_uint8(arr: np.ndarray, name: str) -> np.ndarray:
     if kind == "b":
         return arr.astype(np.uint8) * np.uint8(255)
     if arr.dtype == np.uint16:
-        # x * 255 / 65535 == x / 257, rounded.
+        # x * 255 / 65535 == x / 257, rounded; OpenCV scales in place without a 32-bit copy
+        # (a 24 Mpx RGBA frame would need 3 × 384 MB the numpy way).
+        if arr.ndim == 2 or arr.shape[2] <= 4:
+            return cv2.convertScaleAbs(np.ascontiguousarray(arr), alpha=1.0 / 257.0)
         return ((arr.astype(np.uint32) + 128) // 257).astype(np.uint8)
     if kind in "iu":
         lo, hi = int(arr.min()), int(arr.max())
@@ -262,6 +278,8 @@ def decode_image(data: bytes, *, source: str = "<bytes>") -> np.ndarray:
     if img.shape[0] * img.shape[1] > dims[0] * dims[1]:  # pragma: no cover - the header is what decoders use
         raise ImageReadError(source, f"decoded size {img.shape[1]}×{img.shape[0]} exceeds the header's "
                                      f"{dims[0]}×{dims[1]}", kind="damaged")
+    if img.dtype == np.uint16:  # to 8 bits first, so the 16-bit buffer is freed before compositing
+        img = _to_uint8(img, "image")
     img = apply_orientation(img, _exif_orientation(data))
     try:
         return as_bgr(img, name="image")
@@ -286,7 +304,23 @@ def _bounded_size(fmt: str, data: bytes, source: str) -> tuple[int, int]:
     if w > MAX_SIDE or h > MAX_SIDE or w * h > MAX_PIXELS:
         raise ImageReadError(source, f"image too large: {w}×{h} px (limits: {MAX_SIDE} px a side, "
                                      f"{MAX_PIXELS / 1e6:.0f} Mpx)")
+    channels, sample_bytes = _sample_layout(fmt, data)
+    if w * h * channels * sample_bytes > MAX_DECODED_BYTES:
+        raise ImageReadError(source, f"image too large to decode: {w}×{h} px × {channels} channel(s) × "
+                                     f"{8 * sample_bytes} bit = {w * h * channels * sample_bytes / 2**20:.0f} MB "
+                                     f"(limit {MAX_DECODED_BYTES / 2**20:.0f} MB)")
     return w, h
+
+
+def _sample_layout(fmt: str, data: bytes) -> tuple[int, int]:
+    """(channels, bytes per sample) the decoder will allocate; the largest when unsure."""
+    if fmt == "PNG" and len(data) >= 26:
+        depth, colour = data[24], data[25]
+        channels = {0: 1, 2: 3, 3: 4, 4: 2, 6: 4}.get(colour, 4)  # palette may expand to BGRA
+        return channels, 2 if depth == 16 else 1
+    if fmt == "JPEG":
+        return 3, 1  # OpenCV decodes 8-bit JPEG to 1 or 3 channels (CMYK is converted)
+    return 4, 1  # WebP: BGR or BGRA, 8-bit
 
 
 def _pillow_size(data: bytes) -> tuple[int, int] | None:
