@@ -435,7 +435,13 @@ def _decoder_messages() -> Iterator[list[str]]:
 
 def _is_decoder_line(line: str) -> bool:
     s = line.strip()
-    return s.startswith(("Corrupt JPEG", "Premature end", "Invalid ", "Inconsistent ", "libpng ", "Warning: "))
+    return s.startswith(("Corrupt JPEG", "Premature end", "Invalid ", "Inconsistent ", "libpng ", "Warning: ")) \
+        or _is_codec_warning(s)
+
+
+def _is_codec_warning(s: str) -> bool:
+    """OpenCV's own codec warnings: ``[ WARN:0@8.6] global grfmt_png.cpp:855 read_chunk ...``."""
+    return s.startswith("[ WARN") and " grfmt_" in s
 
 
 def _damage_message(lines: Sequence[str]) -> str | None:
@@ -443,6 +449,8 @@ def _damage_message(lines: Sequence[str]) -> str | None:
         s = ln.strip()
         if s.startswith(_DAMAGE_PREFIXES):
             return s
+        if _is_codec_warning(s):
+            return s.split("] ", 1)[-1]
     return None
 
 
