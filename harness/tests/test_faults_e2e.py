@@ -252,3 +252,34 @@ def test_stale_tagged_processes_are_found_and_ended(tmp_path):
         for p in (orphan, alive):
             p.kill()
             p.wait()
+
+
+def test_full_disk_after_the_apps_is_a_warning_and_keeps_the_verdict(tmp_path):
+    """Was: a full disk crashed the HTML report step after the apps were done.
+
+    A 2 MB tmpfs holds one plain app's evidence and verdict but not the Allure HTML (≈ 4 MB).
+    """
+    out = tmp_path / "out"
+    out.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", str(out)],
+                                           capture_output=True).returncode != 0:
+        pytest.skip("cannot mount a small tmpfs here (the simulated ENOSPC tests cover this)")
+    mark = uuid.uuid4().hex
+    try:
+        app = _apps(tmp_path, 1)[0]
+        env = dict(os.environ, **{MARK_VAR: mark},
+                   PYTHONPATH=str(PROJECT_ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+        res = subprocess.run([sys.executable, "-m", "splashcheck", "run", "--device", "chromium-phone", "--app",
+                              str(app), "--out", str(out)], cwd=tmp_path, env=env, capture_output=True, text=True,
+                             timeout=300)
+        text = res.stdout + res.stderr
+        assert res.returncode == 0, text[-3000:]
+        assert "Traceback" not in text
+        assert "splashcheck run: warning" in text and ("ENOSPC" in text or "No space left" in text)
+        runs = _verdict(out)["runs"]
+        assert len(runs) == 1 and runs[0]["error"] is None
+        assert _wait_gone(mark) == []
+    finally:
+        subprocess.run(["umount", "-l", str(out)], capture_output=True)
+        for pid, _ in _marked(mark):
+            os.kill(pid, signal.SIGKILL)
