@@ -30,7 +30,7 @@ exit codes:
   1    at least one rule was violated
   2    usage error: bad option, missing path, no images, unknown profile
   3    internal error: a file's analysis crashed (a bug in splashcheck; "error_kind": "analysis")
-  130  interrupted
+  130  interrupted (Ctrl-C, SIGTERM, SIGHUP)
 A file that cannot be read does not change the exit code: it gets its own "error" entry
 ("error_kind": "unreadable" — missing, empty, not an image, too large — or "damaged" — truncated or
 corrupt image data), a warning on stderr, and the other files are scanned.
@@ -130,6 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"splashcheck: error: {problem}", file=sys.stderr)
             return EXIT_USAGE
     parser = build_parser(run_mod)
+    from harness.procs import install_termination_handlers
+
+    install_termination_handlers()  # SIGTERM / SIGHUP: exit 130 like Ctrl-C, never a bare signal death
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)

@@ -36,10 +36,12 @@ EPILOG = """\
 exit codes:
   0    every device × app was checked and no rule was violated (needs-review findings allowed)
   1    at least one rule was violated (even if other apps could not be checked)
-  2    usage error: bad option, devices.yaml / apps.yaml / profile problem (the message names file and line)
+  2    usage error: bad option, devices.yaml / apps.yaml / profile problem (the message names file and
+       line), an --out that is a file or cannot be created or written
   3    no violation, but the verdict is incomplete: an app could not be checked (crash, load failure,
        device or Appium server down) or the test run itself failed
-  130  interrupted (Ctrl-C) before any violation was found; the reports cover the apps finished so far
+  130  interrupted (Ctrl-C, SIGTERM, SIGHUP) before any violation was found; the reports cover the apps
+       finished so far, and the Appium server, chromedriver and Chromium are stopped
 
 examples:
   splashcheck run                                         # every enabled device × the demo gallery
