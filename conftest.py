@@ -347,9 +347,10 @@ def demo_server() -> Iterator[Any]:
 class DevicePool:
     """One open device session per device name, reused across apps; a dead one is replaced."""
 
-    def __init__(self, factory: Callable[[str], Any]) -> None:
+    def __init__(self, factory: Callable[[str], Any], servers: AppiumServers | None = None) -> None:
         self._factory = factory
         self._open: dict[str, Any] = {}
+        self.servers = servers  # its events (a restarted Appium server) are recorded with the run's retries
 
     def get(self, name: str) -> Any:
         if name not in self._open:
@@ -377,8 +378,7 @@ def device_pool(sc_plan: Plan, appium_servers: AppiumServers) -> Iterator[Device
         cfg = sc_plan.devices[name]
         return AppiumDevice(cfg, server_url=appium_servers.url_for(cfg))
 
-    pool = DevicePool(factory)
-    pool.servers = appium_servers  # restarts of a dead local server are recorded with the run's retries
+    pool = DevicePool(factory, appium_servers)
     try:
         yield pool
     finally:
