@@ -262,7 +262,8 @@ def decode_image(data: bytes, *, source: str = "<bytes>") -> np.ndarray:
     problem = _structure_problem(fmt, data)
     if problem:
         raise ImageReadError(source, problem, kind="damaged")
-    dims = _bounded_size(fmt, data, source)
+    pil_size, orientation = _pillow_header(data)
+    dims = _bounded_size(fmt, data, source, pil_size)
     try:
         # IMREAD_UNCHANGED keeps 16-bit depth and alpha so that as_bgr converts them one way.
         with _decoder_messages() as messages:
@@ -280,21 +281,21 @@ def decode_image(data: bytes, *, source: str = "<bytes>") -> np.ndarray:
                                      f"{dims[0]}×{dims[1]}", kind="damaged")
     if img.dtype == np.uint16:  # to 8 bits first, so the 16-bit buffer is freed before compositing
         img = _to_uint8(img, "image")
-    img = apply_orientation(img, _exif_orientation(data))
+    img = apply_orientation(img, orientation)
     try:
         return as_bgr(img, name="image")
     except ValueError as exc:
         raise ImageReadError(source, str(exc)) from None
 
 
-def _bounded_size(fmt: str, data: bytes, source: str) -> tuple[int, int]:
+def _bounded_size(fmt: str, data: bytes, source: str, pil_size: tuple[int, int] | None) -> tuple[int, int]:
     """The (width, height) a decoder will allocate, checked against the limits before decoding.
 
     Both our marker walk and Pillow's lazy header parse (no pixel data read) are asked; the
     larger answer counts. When neither can tell, the file is refused: decoding a file of
     unknown size is how a 4 MB JPEG reaches 1.5 GB.
     """
-    found = [d for d in (_header_size(fmt, data), _pillow_size(data)) if d is not None]
+    found = [d for d in (_header_size(fmt, data), pil_size) if d is not None]
     if not found:
         raise ImageReadError(source, f"corrupt {fmt} header: the image size cannot be read, so it is not "
                                      "decoded", kind="damaged")
@@ -323,35 +324,28 @@ def _sample_layout(fmt: str, data: bytes) -> tuple[int, int]:
     return 4, 1  # WebP: BGR or BGRA, 8-bit
 
 
-def _pillow_size(data: bytes) -> tuple[int, int] | None:
-    """Pillow's reading of the header (lazy: ``Image.open`` parses headers only), or None."""
+def _pillow_header(data: bytes) -> tuple[tuple[int, int] | None, int]:
+    """Pillow's lazy header parse (``Image.open`` reads headers, not pixels): (size or None, EXIF orientation).
+
+    The orientation is 1 when absent, out of range or unreadable (a broken EXIF block: the
+    picture is taken as stored).
+    """
     try:
         from PIL import Image
     except ImportError:  # pragma: no cover - Pillow is a dependency
-        return None
+        return None, 1
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # DecompressionBombWarning: we bound the size ourselves
             with Image.open(io.BytesIO(data)) as im:
-                return int(im.size[0]), int(im.size[1])
+                size = (int(im.size[0]), int(im.size[1]))
+                try:
+                    value = im.getexif().get(0x0112, 1)
+                except Exception:  # noqa: BLE001 - a broken EXIF block
+                    value = 1
     except Exception:  # noqa: BLE001 - any header Pillow cannot parse: our own parser decides
-        return None
-
-
-def _exif_orientation(data: bytes) -> int:
-    """EXIF orientation tag (1..8) from the header, 1 when absent or unreadable."""
-    try:
-        from PIL import Image
-    except ImportError:  # pragma: no cover
-        return 1
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            with Image.open(io.BytesIO(data)) as im:
-                value = im.getexif().get(0x0112, 1)
-    except Exception:  # noqa: BLE001 - a broken EXIF block: the picture is taken as stored
-        return 1
-    return int(value) if isinstance(value, int) and 1 <= value <= 8 else 1
+        return None, 1
+    return size, int(value) if isinstance(value, int) and 1 <= value <= 8 else 1
 
 
 def apply_orientation(img: np.ndarray, orientation: int) -> np.ndarray:
