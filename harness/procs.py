@@ -175,7 +175,7 @@ def reap_stale(*, grace_s: float = REAP_GRACE_S) -> list[TaggedProcess]:
     A process whose owner is alive belongs to a run in progress (another terminal, another
     xdist worker) and is left alone.
     """
-    return kill_tagged(lambda p: not is_running(p.owner_pid, p.owner_start), grace_s=grace_s)
+    return kill_tagged(lambda p: not is_running(p.owner_pid, p.owner_start or None), grace_s=grace_s)
 
 
 def describe(procs: Iterable[TaggedProcess]) -> str:
@@ -314,7 +314,7 @@ def _main(argv: list[str] | None = None) -> int:
         return _guard(args.owner, args.owner_start, args.pgid, args.tag)
     if args.cmd == "list":
         for t in tagged_processes():
-            alive = is_running(t.owner_pid, t.owner_start)
+            alive = is_running(t.owner_pid, t.owner_start or None)
             print(f"{t.pid:>7} pgid {t.pgid:>7} owner {t.owner_pid} ({'alive' if alive else 'GONE'}) {t.command}")
         return 0
     reaped = reap_stale()
