@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import ctypes
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -42,6 +43,7 @@ REAP_GRACE_S = 5.0
 GUARD_POLL_S = 0.5
 
 _PROC = Path("/proc")
+_TAG_RE = re.compile(r"^\d+:\d+:\S+$")
 
 
 @dataclass(frozen=True)
@@ -124,7 +126,7 @@ def tagged_processes() -> list[TaggedProcess]:
         for item in env.split(b"\0"):
             if item.startswith(needle):
                 tag = item[len(needle):].decode("utf-8", "replace")
-                if tag.count(":") < 2:
+                if not _TAG_RE.match(tag):  # not one of ours (a hand-set variable): never acted on
                     break
                 try:
                     cmd = (d / "cmdline").read_bytes().replace(b"\0", b" ").decode("utf-8", "replace").strip()
