@@ -37,6 +37,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import platform
+import sys
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -138,8 +139,8 @@ def _build_plan(config: pytest.Config) -> Plan:
     wanted = config.getoption("sc_devices") or [n for n, d in devices.items() if getattr(d, "enabled", True)]
     unknown = [n for n in wanted if n not in devices]
     if unknown:
-        raise pytest.UsageError(f"{devices_file}: no device named {', '.join(map(repr, unknown))}; "
-                                f"known: {', '.join(devices) or '(none)'}")
+        raise pytest.UsageError(f"{devices_file}: no device named {hconfig.short_list(map(repr, unknown))}; "
+                                f"known: {hconfig.short_list(devices) or '(none)'}")
     apps_file = devices_file.parent / "apps.yaml"
     if not apps_file.exists():
         apps_file = HERE / "apps.yaml"
@@ -209,6 +210,9 @@ def pytest_configure(config: pytest.Config) -> None:
     if _is_worker(config) and config.workerinput.get("splashcheck_loadgroup"):
         config.option.loadgroup = True
     if _suite_requested(config):
+        # SIGTERM / SIGHUP (timeout, CI runners) end the run like Ctrl-C: fixtures stop Appium.
+        from harness.procs import install_termination_handlers
+        install_termination_handlers()
         plan = get_plan(config)  # usage errors surface here, before any worker starts
         if not _is_worker(config):
             sc_report.reset_results(plan.out_dir)
@@ -287,9 +291,13 @@ class AppiumServers:
     """Appium endpoints by device: a remote device's URL as configured; one local server for all
     ``endpoint: local`` devices of this process, started on first use."""
 
+    # Restarts of a local server that died (killed, crashed) per session; beyond it the apps fail.
+    MAX_RESTARTS = 3
+
     def __init__(self, log_dir: Path, worker: str) -> None:
         self.log_path = log_dir / f"appium-{worker}.log"
         self._local: Any = None
+        self.events: list[str] = []  # restarts and stale processes, for the run that met them
 
     def url_for(self, cfg: Any) -> str:
         if not cfg.is_local:
@@ -298,6 +306,13 @@ class AppiumServers:
             from harness.appium_server import AppiumServer
 
             self._local = AppiumServer(log_path=self.log_path).start()
+            if self._local.reaped:
+                from harness.procs import describe
+                self.events.append(f"ended stale processes an earlier run left behind: {describe(self._local.reaped)}")
+        elif not self._local.running and self._local.restarts < self.MAX_RESTARTS:
+            old = self._local.url
+            self._local.restart_if_dead()  # splashcheck owns it: start it again, the run goes on
+            self.events.append(f"the local Appium server at {old} had died; restarted at {self._local.url}")
         return self._local.url
 
     def stop_all(self) -> None:
@@ -332,9 +347,10 @@ def demo_server() -> Iterator[Any]:
 class DevicePool:
     """One open device session per device name, reused across apps; a dead one is replaced."""
 
-    def __init__(self, factory: Callable[[str], Any]) -> None:
+    def __init__(self, factory: Callable[[str], Any], servers: AppiumServers | None = None) -> None:
         self._factory = factory
         self._open: dict[str, Any] = {}
+        self.servers = servers  # its events (a restarted Appium server) are recorded with the run's retries
 
     def get(self, name: str) -> Any:
         if name not in self._open:
@@ -362,7 +378,7 @@ def device_pool(sc_plan: Plan, appium_servers: AppiumServers) -> Iterator[Device
         cfg = sc_plan.devices[name]
         return AppiumDevice(cfg, server_url=appium_servers.url_for(cfg))
 
-    pool = DevicePool(factory)
+    pool = DevicePool(factory, appium_servers)
     try:
         yield pool
     finally:
@@ -394,22 +410,37 @@ def _run_check(request: pytest.FixtureRequest, device_name: str, app: AppSpec, p
     out_dir = plan.out_dir / "evidence"  # check_app writes under <out_dir>/<device>/<app>/
     started = time.monotonic()
     error = None
+    servers = getattr(pool, "servers", None)
+    retries: list[dict[str, Any]] = []  # recorded in verdict.json (artifacts.retries) and the report
+    result: AppResult | None = None
     for attempt in (1, 2):
+        n_events = len(servers.events) if servers is not None else 0
         try:
             device = pool.get(device_name)
+            if servers is not None and retries and len(servers.events) > n_events:
+                retries[-1]["recovery"] = "; ".join(servers.events[n_events:])
             result = check_app(device, app, profile=plan.profile, out_dir=out_dir,
                                progress=_progress_printer(request.config, device_name, app.id))
             result.timings_s.setdefault("total", round(time.monotonic() - started, 3))
-            return result
+            break
         except DeviceError as exc:
             error = f"device error{' (after one retry)' if attempt == 2 else ''}: {exc}"
+            if attempt == 1:
+                retries.append({"attempt": 1, "error": str(exc)[:500], "at_s": round(time.monotonic() - started, 1),
+                                "recovery": "new device session"})
             with contextlib.suppress(Exception):  # the session is dead already; stopping may fail too
                 pool.discard(device_name)
         except Exception as exc:  # a crashing checker must not stop the other apps
             error = f"{type(exc).__name__}: {exc}"
             break
-    return AppResult(device=device_name, app=app.id, error=error,
-                     timings_s={"total": time.monotonic() - started})
+    if result is None:
+        result = AppResult(device=device_name, app=app.id, error=error,
+                           timings_s={"total": time.monotonic() - started})
+    if retries:
+        import json
+
+        result.artifacts["retries"] = json.dumps({"count": len(retries), "events": retries}, ensure_ascii=False)
+    return result
 
 
 def _progress_printer(config: pytest.Config, device: str, app: str) -> Callable[[str], None] | None:
@@ -459,27 +490,31 @@ def check_rule(request: pytest.FixtureRequest, app_result: AppResult, device_nam
     """``check_rule(rule_id)``: attach the rule's evidence to the report and turn its outcome
     into the test's outcome (see the module docstring)."""
 
+    iso = sc_report.defang  # user-controlled text in failure messages: no bidi override reaches the report
+
     def check(rule_id: str) -> Finding | None:
         profile = sc_plan.profile
         if not profile.enabled(rule_id):
             pytest.skip(f"not applicable: rule {rule_id} is disabled in profile {profile.name}")
+        _attach_retries(app_result)
         finding = app_result.findings.get(rule_id)
         # A run that broke off (crash, load failure, dead session) fails the rules it could not judge;
         # rules judged before the break keep their finding.
         if app_result.error and (finding is None or finding.outcome is Outcome.NOT_RUN):
             sc_report.attach_error(app_result.error, app_result, device=device_name, app=app.id,
                                    app_title=app.title, profile=profile.name, rule_id=rule_id)
-            pytest.fail(f"{app.id} on {device_name} could not be checked: {app_result.error}", pytrace=False)
+            pytest.fail(f"{iso(app.id)} on {iso(device_name)} could not be checked: {iso(app_result.error)}",
+                        pytrace=False)
         if finding is None:
             pytest.skip(f"not run: the checker returned no finding for {rule_id}")
         sc_report.attach_finding(finding, app_result, device=device_name, app=app.id, app_title=app.title,
                                  profile=profile.name)
         message = sc_report.render_message(finding)
         if finding.outcome is Outcome.VIOLATION:
-            pytest.fail(f"{app.id} on {device_name}: {message}", pytrace=False)
+            pytest.fail(f"{iso(app.id)} on {iso(device_name)}: {iso(message)}", pytrace=False)
         if finding.outcome is Outcome.NEEDS_REVIEW:
             path, lineno, _ = request.node.location  # point the warning at the test, not at this helper
-            warnings.warn_explicit(sc_report.NeedsReview(f"{app.id} on {device_name}: {message}"),
+            warnings.warn_explicit(sc_report.NeedsReview(f"{iso(app.id)} on {iso(device_name)}: {iso(message)}"),
                                    sc_report.NeedsReview,
                                    str(request.config.rootpath / path), (lineno or 0) + 1)
         elif finding.outcome is Outcome.NOT_APPLICABLE:
@@ -489,6 +524,15 @@ def check_rule(request: pytest.FixtureRequest, app_result: AppResult, device_nam
         return finding
 
     return check
+
+
+def _attach_retries(result: AppResult) -> None:
+    """Show the run's retries (dead session, restarted Appium server) in the report, as in verdict.json."""
+    text = (result.artifacts or {}).get("retries")
+    if text:
+        import allure
+
+        allure.attach(text, name="retries (device session, Appium server)", attachment_type=allure.attachment_type.JSON)
 
 
 @pytest.hookimpl(wrapper=True)
@@ -558,12 +602,26 @@ class ResultWriter:
             self._merge(plan)
         alluredir = getattr(self.config.option, "allure_report_dir", None)
         if alluredir:
-            sc_report.write_environment(alluredir, _environment(plan))
+            try:
+                sc_report.write_environment(alluredir, _environment(plan))
+            except OSError as exc:  # full disk: the report loses its environment panel, nothing else
+                self._warn(f"could not write the Allure environment: {exc}")
 
-    @staticmethod
-    def _merge(plan: Plan) -> None:
-        sc_report.merge_verdict(plan.out_dir, profile=plan.profile.name,
-                                order=[(r.device, r.app.id) for r in plan.runs])
+    def _merge(self, plan: Plan) -> None:
+        # A full disk (ENOSPC) must not stop the run: the run records already written stay, the
+        # previous verdict.json stays whole (atomic replace), and the next merge tries again.
+        try:
+            sc_report.merge_verdict(plan.out_dir, profile=plan.profile.name,
+                                    order=[(r.device, r.app.id) for r in plan.runs])
+        except OSError as exc:
+            self._warn(f"could not update {sc_report.VERDICT_FILE}: {exc}")
+
+    def _warn(self, message: str) -> None:
+        tr = self.config.pluginmanager.get_plugin("terminalreporter")
+        if tr is not None:
+            tr.write_line(f"splashcheck: warning: {message}", yellow=True)
+        else:
+            print(f"splashcheck: warning: {message}", file=sys.stderr)
 
 
 def _environment(plan: Plan) -> dict[str, str]:

@@ -18,7 +18,7 @@ from typing import Any, Sequence
 import cv2
 import numpy as np
 
-from detectors.imageio import as_bgr
+from detectors.imageio import as_bgr, write_image
 from detectors.model import Box, FrameAnalysis, Outcome
 from detectors.render import OUTCOME_LABELS, short_message
 
@@ -407,13 +407,8 @@ def contact_sheet(images: Sequence[np.ndarray], labels: Sequence[str], *, column
 def write_png(path: str | os.PathLike[str], image: np.ndarray) -> Path:
     """Write a BGR image as PNG (creating parent folders); returns the path.
 
-    Encodes in memory and writes the bytes, so non-ASCII paths work everywhere.
+    Encodes in memory and writes the bytes (:func:`detectors.imageio.write_image`), so any path
+    works, including names that are not valid UTF-8.
     """
-    image = as_bgr(image, name="image")
-    path = Path(path)
-    ok, data = cv2.imencode(".png", image)
-    if not ok:
-        raise ValueError(f"image could not be encoded as PNG (shape {image.shape})")
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(data.tobytes())
-    return path
+    return write_image(Path(path).with_suffix(".png") if Path(path).suffix.lower() != ".png" else path,
+                       as_bgr(image, name="image"))

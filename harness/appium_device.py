@@ -57,6 +57,13 @@ from harness.device import AppLaunchError, AppSpec, DeviceError, Frame, ShakeSpe
 # Socket timeout (s) of one WebDriver request. Android/iOS session creation may boot an emulator
 # and install the app (minutes); a Chromium command that takes a minute means a hung browser.
 REQUEST_TIMEOUT_S = {"chromium": 90, "android": 600, "ios": 600}
+# Seconds a web app's page may take to load (WebDriver pageLoad timeout). A splash page that is
+# not up after 20 s is an app fault, named as such ("did not finish loading"), well before the
+# 90 s socket timeout would blame the Appium server.
+PAGE_LOAD_TIMEOUT_S = 20.0
+# Extra seconds the client waits for chromedriver to report that timeout: a renderer stuck in a
+# script (while(true){}) never answers it, so the client gives up on its own and drops the session.
+NAVIGATE_GRACE_S = 5.0
 # Seconds for the /status pre-check that turns "connection refused" into a clear error.
 STATUS_TIMEOUT_S = 5.0
 # Finger down → up of a tap (ms): a short press, well under Android's long-press 400 ms.
@@ -131,6 +138,9 @@ for (const el of document.querySelectorAll('body *')) {
 }
 return {dpr: dpr, vw: vw, vh: vh, nodes: out};
 """
+
+
+_HUNG = object()  # _get_bounded: the navigation did not return in time
 
 
 def _is_transport_error(exc: BaseException) -> bool:
@@ -414,6 +424,8 @@ class AppiumDevice:
                               f"or did not answer ({exc})") from exc
         self.timings["session_start_s"] = time.monotonic() - t0
         if self.platform == "chromium":
+            with contextlib.suppress(Exception):
+                self.driver.set_page_load_timeout(PAGE_LOAD_TIMEOUT_S)
             self.driver.command_executor.add_command(
                 "executeCdpCommand", "POST", "/session/$sessionId/goog/cdp/execute")
             opts = (self.driver.capabilities or {}).get("goog:chromeOptions") or {}
@@ -549,18 +561,48 @@ class AppiumDevice:
         self._sensors_at_rest(enable=True)
 
     def _navigate(self, app: AppSpec) -> None:
-        from selenium.common.exceptions import WebDriverException
+        from selenium.common.exceptions import TimeoutException, WebDriverException
 
         self._mark_launch()
-        try:
-            self.driver.get(app.url)
-        except WebDriverException as exc:
-            if "net::ERR_" not in str(exc):
-                raise
+        exc = self._get_bounded(app.url, PAGE_LOAD_TIMEOUT_S + NAVIGATE_GRACE_S)
+        if exc is _HUNG:
+            self._drop_session()  # the tab's renderer is stuck: this session cannot be used again
+            raise AppLaunchError(f"{app.id}: the page did not finish loading in {PAGE_LOAD_TIMEOUT_S:g} s "
+                                 f"({app.url}): it stopped responding (a script that never returns?)")
+        if isinstance(exc, TimeoutException) or (
+                isinstance(exc, WebDriverException) and "timed out receiving message from renderer" in str(exc).lower()):
+            raise AppLaunchError(f"{app.id}: the page did not finish loading in {PAGE_LOAD_TIMEOUT_S:g} s "
+                                 f"({app.url})") from exc
+        if isinstance(exc, WebDriverException) and "net::ERR_" in str(exc):
             err = next(w for w in str(exc).split() if w.startswith("net::ERR_"))
             raise AppLaunchError(f"{app.id}: the page did not load ({app.url}): {err}") from exc
+        if exc is not None:
+            raise exc
         self._sensors_at_rest(enable=False)  # readings again after the navigation
         self._check_loaded(app)
+
+    def _get_bounded(self, url: str | None, timeout_s: float) -> Any:
+        """``driver.get(url)`` with a client-side bound: the exception it raised, None, or ``_HUNG``.
+
+        The call runs in a daemon thread; when it has not returned after ``timeout_s`` the caller
+        drops the session (its socket times out later, in the background).
+        """
+        box: list[BaseException | None] = []
+        driver = self.driver
+
+        def go() -> None:
+            try:
+                driver.get(url)
+                box.append(None)
+            except BaseException as exc:  # noqa: BLE001 - handed to the caller
+                box.append(exc)
+
+        t = threading.Thread(target=go, name=f"navigate-{self.name}", daemon=True)
+        t.start()
+        t.join(timeout_s)
+        if t.is_alive():
+            return _HUNG
+        return box[0] if box else None
 
     def _check_loaded(self, app: AppSpec) -> None:
         """Raise :class:`AppLaunchError` when Chromium shows its own error page instead of the app

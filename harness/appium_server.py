@@ -4,7 +4,9 @@ The server is ``node_modules/.bin/appium`` (pinned in package.json) with ``APPIU
 project's ``.appium/`` folder, where ``scripts/setup.sh`` installs the chromium driver. It listens
 on a free loopback port, writes its log to ``reports/logs/appium-<worker>.log``, runs in its own
 process group (so stopping it also ends the chromedriver/chromium processes it spawned) and is
-stopped at interpreter exit.
+stopped at interpreter exit. Its processes are tagged and watched by a guard process
+(:mod:`harness.procs`): if the owner dies without stopping it (SIGKILL), the guard ends them, and
+the next start reports and ends any that a run killed earlier left behind.
 
 One server per process: :func:`local_server` hands out a shared instance; each pytest-xdist worker
 is its own process and so gets its own server on its own port.
@@ -22,7 +24,10 @@ import threading
 import time
 import urllib.error
 import urllib.request
+import warnings
 from pathlib import Path
+
+from harness import procs
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 # Seconds to wait for /status to say ready; a cold start measures ≈ 0.8 s here, but a loaded CI
@@ -88,6 +93,13 @@ class AppiumServer:
         self.proc: subprocess.Popen | None = None
         self.startup_s: float | None = None
         self._log_file = None
+        self._guard: subprocess.Popen | None = None
+        self.tag: str | None = None
+        # Processes a run killed earlier left behind, found and ended by start() (for the report).
+        self.reaped: list = []
+        # Times this server was started again after it died (restart_if_dead).
+        self.restarts = 0
+        self._fixed_port = port is not None
 
     # ------------------------------------------------------------------ lifecycle
     @property
@@ -120,8 +132,9 @@ class AppiumServer:
         if self.running:
             return self
         appium = self.check_installed()
+        self._reap_stale()
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        fixed_port = self.port is not None
+        fixed_port = self._fixed_port = self.port is not None
         last_error = ""
         for _attempt in range(1 if fixed_port else 3):
             if not fixed_port:
@@ -136,8 +149,28 @@ class AppiumServer:
             f"the local Appium server did not start on {self.host}:{self.port}: {last_error} "
             f"(log: {self.log_path})")
 
+    def _reap_stale(self) -> None:
+        """End what earlier runs killed with SIGKILL left behind (their owner is gone), and say so."""
+        stale = procs.reap_stale()
+        if stale:
+            self.reaped.extend(stale)
+            warnings.warn(f"splashcheck: ended stale processes of an earlier run that did not stop them: "
+                          f"{procs.describe(stale)}", RuntimeWarning, stacklevel=3)
+
+    def restart_if_dead(self) -> bool:
+        """Start the server again when it died (killed, crashed); True when it was restarted."""
+        if self.proc is None or self.running:
+            return False
+        self.stop()
+        self.port = None if not self._fixed_port else self.port
+        self.start()
+        self.restarts += 1
+        return True
+
     def _launch(self, appium: Path) -> tuple[bool, str]:
-        env = dict(os.environ, APPIUM_HOME=str(self.appium_home))
+        self.tag = procs.owner_tag(f"appium-{self.host}-{self.port}")
+        # The tag is inherited by chromedriver and Chromium (see harness.procs).
+        env = dict(os.environ, APPIUM_HOME=str(self.appium_home), **{procs.TAG_VAR: self.tag})
         cmd = [str(appium), "server", "--address", self.host, "--port", str(self.port),
                "--log-no-colors", "--log-timestamp", "--local-timezone", "--log-level", self.log_level]
         self._log_file = open(self.log_path, "ab")
@@ -149,6 +182,7 @@ class AppiumServer:
         self.proc = subprocess.Popen(cmd, cwd=self.project_root, env=env, stdin=subprocess.DEVNULL,
                                      stdout=self._log_file, stderr=subprocess.STDOUT,
                                      start_new_session=True)
+        self._guard = procs.start_guard(pgid=self.proc.pid, tag=self.tag)
         deadline = t0 + self.startup_timeout_s
         while time.monotonic() < deadline:
             code = self.proc.poll()
@@ -203,6 +237,15 @@ class AppiumServer:
             except subprocess.TimeoutExpired:  # pragma: no cover - SIGKILL is not ignorable
                 pass
         self._close_log()
+        if self.tag:  # anything of this server that left the group (Chromium's crash handler)
+            procs.kill_tagged(lambda p, tag=self.tag: p.tag == tag, grace_s=2.0)
+        guard, self._guard = self._guard, None
+        if guard is not None:
+            guard.terminate()
+            try:
+                guard.wait(5)
+            except subprocess.TimeoutExpired:  # pragma: no cover
+                guard.kill()
         try:
             atexit.unregister(self.stop)
         except Exception:  # pragma: no cover

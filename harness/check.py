@@ -445,14 +445,9 @@ def _default_reader() -> Any:
 # ----------------------------------------------------------------------------- evidence
 
 def _write_png(path: Path, img: np.ndarray) -> str:
-    try:
-        from detectors.evidence import write_png
-        write_png(path, img)
-    except ImportError:
-        import cv2
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if not cv2.imwrite(str(path), img):
-            raise OSError(f"cannot write {path}")
+    from detectors.evidence import write_png
+
+    write_png(path, img)
     return str(path)
 
 

@@ -26,6 +26,7 @@ from urllib.parse import urlparse
 
 import yaml
 
+from detectors.yamlsafe import LineMap, LineSeq, YamlLimitError, load_config_yaml, read_config_text
 from harness.device import AppSpec, Platform
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -81,6 +82,10 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 
 
 # --------------------------------------------------------------------------------------- errors
+# Problems a ConfigError message lists (all of them stay in ``ConfigError.problems``).
+MAX_PROBLEMS_SHOWN = 20
+
+
 @dataclass(frozen=True)
 class ConfigProblem:
     file: str
@@ -97,11 +102,15 @@ class ConfigError(ValueError):
     def __init__(self, problems: list[ConfigProblem]):
         self.problems = list(problems)
         if len(self.problems) == 1:
-            msg = str(self.problems[0])
+            msg = _clip(str(self.problems[0]), 500)
         else:
+            # A hostile or generated file can hold 100 000 mistakes: list the first ones only.
             files = sorted({p.file for p in self.problems})
+            shown = self.problems[:MAX_PROBLEMS_SHOWN]
             msg = f"{len(self.problems)} problems in {', '.join(files)}:\n" + "\n".join(
-                f"  {p}" for p in self.problems)
+                f"  {_clip(str(p), 500)}" for p in shown)
+            if len(self.problems) > len(shown):
+                msg += f"\n  … and {len(self.problems) - len(shown)} more"
         super().__init__(msg)
 
 
@@ -113,102 +122,53 @@ def _display(path: Path) -> str:
 
 
 # ----------------------------------------------------------------------- YAML with line numbers
-class _Map(dict):
-    """A mapping that remembers the line of itself, of each key and of each value (1-based).
-
-    ``line`` is where its first entry starts; ``owner_line`` is the line of the key it is the
-    value of (``screen:``), which is where a "missing key" problem is best reported.
-    """
-
-    line: int = 0
-    owner_line: int = 0
-    key_lines: dict[Any, int]
-    value_lines: dict[Any, int]
-
-    def line_of(self, key: Any) -> int:
-        return self.value_lines.get(key, self.key_lines.get(key, self.line))
-
-
-class _Seq(list):
-    line: int = 0
-    item_lines: list[int]
-
-
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that records line numbers and reports duplicate keys instead of dropping them."""
-
-    def __init__(self, stream: Any) -> None:
-        super().__init__(stream)
-        self.duplicates: list[tuple[int, Any]] = []
-
-    def _map(self, node: yaml.MappingNode) -> _Map:
-        n_explicit = sum(1 for k, _ in node.value if k.tag != "tag:yaml.org,2002:merge")
-        self.flatten_mapping(node)  # YAML merge keys (<<: *anchor): merged pairs come first
-        first_explicit = len(node.value) - n_explicit
-        out = _Map()
-        out.line = node.start_mark.line + 1
-        out.key_lines, out.value_lines = {}, {}
-        explicit: set[Any] = set()
-        for i, (key_node, value_node) in enumerate(node.value):
-            key = self.construct_object(key_node, deep=True)
-            try:
-                hash(key)
-            except TypeError:
-                key = repr(key)
-            if i >= first_explicit:
-                # explicit keys override merged ones; only a repeated explicit key is a mistake
-                if key in explicit:
-                    self.duplicates.append((key_node.start_mark.line + 1, key))
-                explicit.add(key)
-            value = self.construct_object(value_node, deep=True)
-            if isinstance(value, _Map) and not value.owner_line:
-                value.owner_line = key_node.start_mark.line + 1
-            out[key] = value
-            out.key_lines[key] = key_node.start_mark.line + 1
-            out.value_lines[key] = value_node.start_mark.line + 1
-        return out
-
-    def _seq(self, node: yaml.SequenceNode) -> _Seq:
-        out = _Seq(self.construct_object(n, deep=True) for n in node.value)
-        out.line = node.start_mark.line + 1
-        out.item_lines = [n.start_mark.line + 1 for n in node.value]
-        return out
-
-
-def _construct_map(loader: _Loader, node: yaml.MappingNode) -> _Map:
-    return loader._map(node)
-
-
-def _construct_seq(loader: _Loader, node: yaml.SequenceNode) -> _Seq:
-    return loader._seq(node)
-
-
-_Loader.add_constructor("tag:yaml.org,2002:map", _construct_map)
-_Loader.add_constructor("tag:yaml.org,2002:seq", _construct_seq)
+# The loader (line numbers, duplicate keys, and size / alias / depth limits against hostile files)
+# is shared with the rule profiles.
+_Map = LineMap
+_Seq = LineSeq
 
 
 def _read_yaml(path: Path, ctx: "_Ctx") -> Any:
+    file = _display(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = read_config_text(path)
     except FileNotFoundError:
-        raise ConfigError([ConfigProblem(_display(path), 0, "file not found")]) from None
+        raise ConfigError([ConfigProblem(file, 0, "file not found")]) from None
+    except IsADirectoryError:
+        raise ConfigError([ConfigProblem(file, 0, "is a folder, not a YAML file")]) from None
+    except YamlLimitError as exc:
+        raise ConfigError([ConfigProblem(file, exc.line, exc.message)]) from None
+    except OSError as exc:
+        raise ConfigError([ConfigProblem(file, 0, f"cannot read: {exc.strerror or exc}")]) from None
     except UnicodeDecodeError as exc:
-        raise ConfigError([ConfigProblem(_display(path), 0, f"not UTF-8 text ({exc.reason})")]) from None
-    loader = _Loader(text)
+        raise ConfigError([ConfigProblem(file, 0, f"not UTF-8 text ({exc.reason})")]) from None
     try:
-        data = loader.get_single_data()
+        data, duplicates = load_config_yaml(text)
+    except YamlLimitError as exc:
+        raise ConfigError([ConfigProblem(file, exc.line, exc.message)]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark else 0
         what = " ".join(x for x in (exc.context, exc.problem) if x)
-        raise ConfigError([ConfigProblem(_display(path), line, f"YAML syntax error: {what}")]) from None
+        raise ConfigError([ConfigProblem(file, line, f"YAML syntax error: {_clip(what)}")]) from None
     except yaml.YAMLError as exc:  # pragma: no cover - non-marked YAML errors are rare
-        raise ConfigError([ConfigProblem(_display(path), 0, f"YAML error: {exc}")]) from None
-    finally:
-        loader.dispose()
-    for line, key in loader.duplicates:
-        ctx.error(line, f"duplicate key {key!r} (YAML keeps only the last one)")
+        raise ConfigError([ConfigProblem(file, 0, f"YAML error: {_clip(str(exc))}")]) from None
+    for line, key in duplicates:
+        ctx.error(line, f"duplicate key {_clip(repr(key))} (YAML keeps only the last one)")
     return data
+
+
+def _clip(text: str, limit: int = 200) -> str:
+    """A value quoted in a message, cut to ``limit`` characters (a hostile file can hold megabytes)."""
+    text = str(text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def short_list(names: Iterable[Any], limit: int = 10) -> str:
+    """``a, b, c`` — at most ``limit`` names, then how many more."""
+    names = [str(n) for n in names]
+    shown = ", ".join(_clip(n, 60) for n in names[:limit])
+    return shown + (f", … ({len(names) - limit} more)" if len(names) > limit else "")
 
 
 class _Ctx:
@@ -246,7 +206,7 @@ def _unknown_keys(ctx: _Ctx, m: _Map, allowed: Iterable[str], where: str) -> Non
         if key not in allowed:
             close = difflib.get_close_matches(str(key), allowed, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else f" (allowed: {', '.join(allowed)})"
-            ctx.error(m.key_lines.get(key, m.line), f"{where}: unknown key {key!r}{hint}")
+            ctx.error(m.key_lines.get(key, m.line), f"{where}: unknown key {_clip(repr(key))}{hint}")
 
 
 def _bool_hint(key: Any) -> str:
@@ -622,7 +582,7 @@ def enabled_devices(path: str | Path = DEFAULT_DEVICES, names: Iterable[str] | N
         missing = [n for n in names if n not in devices]
         if missing:
             raise ConfigError([ConfigProblem(_display(Path(path)), 0,
-                                             f"unknown device {m!r} (known: {', '.join(devices)})")
+                                             f"unknown device {_clip(repr(m))} (known: {short_list(devices)})")
                                for m in missing])
         return [devices[n] for n in names]
     return [d for d in devices.values() if d.enabled]

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
+from detectors.imageio import ImageReadError, read_image, write_image
 from detectors.model import UiNode
 from harness.device import AppSpec, Device, Frame, Timeline, shows_status_bar
 
@@ -285,8 +286,7 @@ def save_timeline(timeline: Timeline, folder: str | Path, *, fmt: str = "png") -
         name = by_hash.get(digest)
         if name is None:
             name = f"frames/{len(by_hash):04d}.{fmt}"
-            if not cv2.imwrite(str(root / name), img, params):
-                raise OSError(f"cannot write frame {i} to {root / name}")
+            write_image(root / name, img, params)  # bytes-safe (cv2.imwrite crashes on non-UTF-8 paths)
             by_hash[digest] = name
         entries.append({"t": float(f.t), "file": name,
                         "ui_tree": [_node_json(n) for n in f.ui_tree] if f.ui_tree is not None else None})
@@ -313,9 +313,10 @@ def load_timeline(folder: str | Path) -> Timeline:
     for e in doc["frames"]:
         img = cache.get(e["file"])
         if img is None:
-            img = cv2.imread(str(root / e["file"]), cv2.IMREAD_COLOR)
-            if img is None:
-                raise ValueError(f"{path}: cannot read frame image {e['file']}")
+            try:  # read_image, not cv2.imread: bytes-safe paths, damaged frames named
+                img = read_image(root / e["file"])
+            except ImageReadError as exc:
+                raise ValueError(f"{path}: cannot read frame image {e['file']}: {exc.reason}") from None
             cache[e["file"]] = img
         tree = e.get("ui_tree")
         frames.append(Frame(t=float(e["t"]), image=img,

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import json
 import math
 import os
 import shutil
@@ -30,9 +29,10 @@ exit codes:
   1    at least one rule was violated
   2    usage error: bad option, missing path, no images, unknown profile
   3    internal error: a file's analysis crashed (a bug in splashcheck; "error_kind": "analysis")
-  130  interrupted
-A file that cannot be read (corrupt, empty, truncated, not an image) does not change the exit
-code: it gets its own "error" entry, a warning on stderr, and the other files are scanned.
+  130  interrupted (Ctrl-C, SIGTERM, SIGHUP)
+A file that cannot be read does not change the exit code: it gets its own "error" entry
+("error_kind": "unreadable" — missing, empty, not an image, too large — or "damaged" — truncated or
+corrupt image data), a warning on stderr, and the other files are scanned.
 """
 
 
@@ -129,6 +129,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(f"splashcheck: error: {problem}", file=sys.stderr)
             return EXIT_USAGE
     parser = build_parser(run_mod)
+    from harness.procs import install_termination_handlers
+
+    install_termination_handlers()  # SIGTERM / SIGHUP: exit 130 like Ctrl-C, never a bare signal death
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exc:  # argparse: --help (0) or a usage error (2)
@@ -237,21 +240,21 @@ def _cmd_scan(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                           "errors": sum(1 for i in images if i.get("error")),
                           "exit_code": code}}
     if args.format == "json":
-        _emit(json.dumps(scan_mod.jsonable(result), indent=2, ensure_ascii=False, allow_nan=False))
+        _emit(scan_mod.json_text(result))
     else:
         width = shutil.get_terminal_size().columns if sys.stdout.isatty() else None
         _emit(scan_mod.render_text(result, width=width))
     unreadable = [i for i in images if i.get("error")]
     if unreadable:
         _warn(f"{len(unreadable)} of {len(images)} file(s) could not be analysed (see their error entries), "
-              f"first: {unreadable[0]['path']}: {unreadable[0]['error']}")
+              f"first: {scan_mod.safe_text(unreadable[0]['path'])}: {unreadable[0]['error']}")
     return code
 
 
 def _cmd_eval(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from detectors.profiles import ProfileError
     from splashcheck import evaluate as ev
-    from splashcheck.scan import Progress, jsonable
+    from splashcheck.scan import Progress, json_text
 
     if not args.corpus.is_dir():
         return _usage(f"no such corpus folder: {args.corpus}")
@@ -280,7 +283,7 @@ def _cmd_eval(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     report["profile"] = profile.name
     report["ocr"] = reader is not None
     if args.format == "json":
-        _emit(json.dumps(jsonable(report), indent=2, ensure_ascii=False, allow_nan=False))
+        _emit(json_text(report))
     else:
         _emit(render_eval_text(report, per_image=args.per_image))
     return EXIT_OK

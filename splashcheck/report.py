@@ -34,6 +34,7 @@ import json
 import os
 import re
 import tempfile
+import unicodedata
 import warnings
 from datetime import datetime, timezone
 from pathlib import Path
@@ -81,6 +82,43 @@ class NeedsReview(UserWarning):
 # Messages
 # --------------------------------------------------------------------------------------------
 
+_FSI, _PDI = "\u2068", "\u2069"
+
+
+def isolate(text: Any) -> str:
+    """``text`` wrapped in Unicode bidi isolates (FSI … PDI) for plain-text places of the report.
+
+    App titles, ids, URLs, device names and error texts come from users and apps: a right-to-left
+    override (U+202E) in an app title would otherwise reorder what follows it on the line — the
+    app id, the device, the verdict. Inside an isolate its effect ends at the PDI (UAX #9).
+    Text with no right-to-left letter and no bidi control cannot reorder its neighbours and is
+    returned as is (ids such as ``tiny-close`` stay plain in labels, filters and history ids).
+    """
+    text = str(text)
+    if any(unicodedata.bidirectional(c) in _REORDERING for c in text):
+        return f"{_FSI}{text}{_PDI}"
+    return text
+
+
+# Bidi classes (UAX #9) that can reorder text around them: right-to-left letters, Arabic digits,
+# and the explicit embeddings, overrides and isolates.
+_REORDERING = frozenset({"R", "AL", "AN", "LRE", "LRO", "RLE", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"})
+
+
+_BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def defang(text: Any) -> str:
+    """``text`` with its bidi control characters shown as ``<U+202E>``: for plain-text places that
+    also reach a terminal (test failure messages), where isolates would show as stray glyphs."""
+    return _BIDI_CONTROLS.sub(lambda m: f"<U+{ord(m.group()):04X}>", str(text))
+
+
+def bdi(text: Any) -> str:
+    """HTML-escaped ``text`` in a ``<bdi>`` element (the HTML form of :func:`isolate`)."""
+    return f"<bdi>{html.escape(str(text))}</bdi>"
+
+
 def rule_spec(rule_id: str) -> RuleSpec | None:
     return RULES.get(rule_id)
 
@@ -122,9 +160,9 @@ def finding_table_html(finding: Finding, *, device: str = "", app: str = "") -> 
              ("confidence", f"{float(finding.confidence):.2f}"),
              ("box (px)", format_value(finding.box_px) if finding.box_px else ""),
              ("reason", finding.reason or "")]
-    rows_f = "".join(f"<tr><th>{esc(k)}</th><td>{esc(str(v))}</td></tr>" for k, v in facts if v)
+    rows_f = "".join(f"<tr><th>{esc(k)}</th><td>{bdi(v)}</td></tr>" for k, v in facts if v)
     rows_m = "".join(
-        f"<tr><td>{esc(name)}</td><td class=n>{esc(format_value(v))}</td><td>{esc(unit)}</td></tr>"
+        f"<tr><td>{esc(name)}</td><td class=n>{bdi(format_value(v))}</td><td>{esc(unit)}</td></tr>"
         for name, unit, v in ((*_unit_of(k), v) for k, v in finding.measured.items()))
     # Allure previews an HTML attachment in a short frame: the verdict and the comparison come first.
     return f"""<!doctype html><html><head><meta charset="utf-8"><style>
@@ -135,7 +173,7 @@ th{{background:#f6f6f6;font-weight:600}} td.n{{text-align:right;font-variant-num
 .needs_review{{background:#b26a00}} .pass{{background:#2e7d32}} .not_applicable,.not_run{{background:#616161}}
 </style></head><body>
 <h3>{esc(spec.title if spec else finding.rule)} <span class="o {esc(outcome)}">{esc(outcome.replace('_', ' '))}</span></h3>
-<p>{esc(render_message(finding))}</p>
+<p>{bdi(render_message(finding))}</p>
 {render.table_html([finding]) if finding.thresholds else '<p>no threshold applies</p>'}
 <table>{rows_f}</table>
 <b>Everything measured</b>
@@ -153,7 +191,7 @@ def description_markdown(finding: Finding) -> str:
     if spec:
         lines += [f"**{spec.question}**", ""]
     lines += [f"**Outcome: {finding.outcome.value.replace('_', ' ')}** — impact {finding.impact.value}, "
-              f"confidence {float(finding.confidence):.2f}", "", render_message(finding)]
+              f"confidence {float(finding.confidence):.2f}", "", isolate(render_message(finding))]
     rows = render.comparison_rows(finding)
     if rows:
         lines += ["", "| | measured | | threshold | source |", "|---|---:|:-:|---:|---|"]
@@ -195,11 +233,11 @@ def attach_finding(finding: Finding, result: Any, *, device: str, app: str, app_
     title = spec.title if spec else finding.rule
     family = FAMILY_OF.get(finding.rule, "Other")
     label = {Outcome.NEEDS_REVIEW: " — needs review", Outcome.NOT_RUN: " — not run"}.get(finding.outcome, "")
-    allure.dynamic.title(f"{title}{label} · {app} on {device}")
+    allure.dynamic.title(f"{title}{label} · {isolate(app)} on {isolate(device)}")
     allure.dynamic.description(description_markdown(finding))
     allure.dynamic.severity(ALLURE_SEVERITY[finding.impact])
     allure.dynamic.parent_suite(app_suite(app, app_title))
-    allure.dynamic.suite(device)
+    allure.dynamic.suite(isolate(device))
     allure.dynamic.sub_suite(family)
     allure.dynamic.feature(family)
     allure.dynamic.story(title)
@@ -210,7 +248,7 @@ def attach_finding(finding: Finding, result: Any, *, device: str, app: str, app_
     allure.dynamic.label("rule", finding.rule)
     allure.dynamic.label("impact", finding.impact.value)
     allure.dynamic.label("outcome", finding.outcome.value)
-    allure.dynamic.parameter("app", app)  # replaces the test parameter's repr (a whole AppSpec)
+    allure.dynamic.parameter("app", isolate(app))  # replaces the test parameter's repr (a whole AppSpec)
     allure.dynamic.parameter("profile", profile)
     if spec:
         allure.dynamic.link(spec.help_url, name=f"Rule help: {finding.rule}")
@@ -237,16 +275,16 @@ def attach_error(error: str, result: Any, *, device: str, app: str, app_title: s
 
     spec = rule_spec(rule_id)
     title = spec.title if spec else rule_id
-    allure.dynamic.title(f"{title} — app not checked · {app} on {device}")
-    allure.dynamic.description(f"**{spec.question if spec else rule_id}**\n\nThe run could not complete:\n\n```\n{error}\n```")
+    allure.dynamic.title(f"{title} — app not checked · {isolate(app)} on {isolate(device)}")
+    allure.dynamic.description(f"**{spec.question if spec else rule_id}**\n\nThe run could not complete:\n\n```\n{isolate(error)}\n```")
     allure.dynamic.parent_suite(app_suite(app, app_title))
-    allure.dynamic.suite(device)
+    allure.dynamic.suite(isolate(device))
     allure.dynamic.sub_suite(FAMILY_OF.get(rule_id, "Other"))
     allure.dynamic.feature(FAMILY_OF.get(rule_id, "Other"))
     allure.dynamic.story(title)
     allure.dynamic.tag("app-error")
     allure.dynamic.label("outcome", "error")
-    allure.dynamic.parameter("app", app)
+    allure.dynamic.parameter("app", isolate(app))
     allure.dynamic.parameter("profile", profile)
     if spec:
         allure.dynamic.severity(ALLURE_SEVERITY[spec.impact])
@@ -256,7 +294,7 @@ def attach_error(error: str, result: Any, *, device: str, app: str, app_title: s
 
 def app_suite(app: str, title: str = "") -> str:
     """Top level of the report tree: the app's title with its id (``关闭按钮过小 · tiny-close``)."""
-    return f"{title} · {app}" if title and title != app else app
+    return f"{isolate(title)} · {isolate(app)}" if title and title != app else isolate(app)
 
 
 # Allure categories (Allure 3 config ``categories``), matched on the labels attach_finding sets.

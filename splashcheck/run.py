@@ -16,9 +16,11 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Sequence
@@ -34,10 +36,12 @@ EPILOG = """\
 exit codes:
   0    every device × app was checked and no rule was violated (needs-review findings allowed)
   1    at least one rule was violated (even if other apps could not be checked)
-  2    usage error: bad option, devices.yaml / apps.yaml / profile problem (the message names file and line)
+  2    usage error: bad option, devices.yaml / apps.yaml / profile problem (the message names file and
+       line), an --out that is a file or cannot be created or written
   3    no violation, but the verdict is incomplete: an app could not be checked (crash, load failure,
        device or Appium server down) or the test run itself failed
-  130  interrupted (Ctrl-C) before any violation was found; the reports cover the apps finished so far
+  130  interrupted (Ctrl-C, SIGTERM, SIGHUP) before any violation was found; the reports cover the apps
+       finished so far, and the Appium server, chromedriver and Chromium are stopped
 
 examples:
   splashcheck run                                         # every enabled device × the demo gallery
@@ -132,17 +136,27 @@ def main(args: argparse.Namespace) -> int:
     if args.workers and not _has_xdist():
         print("splashcheck run: error: -n needs pytest-xdist (pip install 'splashcheck[test]')", file=sys.stderr)
         return EXIT_USAGE
-    out.mkdir(parents=True, exist_ok=True)
+    problem = check_out_dir(out)
+    if problem:
+        print(f"splashcheck run: error: --out {out}: {problem}", file=sys.stderr)
+        return EXIT_USAGE
     cmd = pytest_command(args, out)
     started = time.monotonic()
     interrupted = False
-    proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT)
+    from harness.procs import Terminated, install_termination_handlers, parent_death_signal
+
+    install_termination_handlers()  # SIGTERM / SIGHUP: like Ctrl-C, but pytest must be told (below)
+    # pytest dies with this process (PR_SET_PDEATHSIG): a run killed with SIGKILL leaves no tests
+    # running in the background; pytest's own SIGTERM handling then stops Appium and Chromium.
+    proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, preexec_fn=parent_death_signal)
     try:
         rc = proc.wait()
-    except KeyboardInterrupt:  # pytest got the same SIGINT: let it finish its reports
+    except KeyboardInterrupt as exc:  # Ctrl-C reached pytest too (same process group); SIGTERM did not
         interrupted = True
+        if isinstance(exc, Terminated) and proc.poll() is None:
+            proc.send_signal(exc.signum)
         try:
-            rc = proc.wait(timeout=60)
+            rc = proc.wait(timeout=60)  # let it tear down (Appium, Chromium) and finish its reports
         except (KeyboardInterrupt, subprocess.TimeoutExpired):
             proc.kill()
             rc = proc.wait()
@@ -177,6 +191,24 @@ def main(args: argparse.Namespace) -> int:
     note = " — interrupted, the reports cover the runs finished before" if interrupted else ""
     print(f"exit code {code}: {_explain(code)}{note} ({time.monotonic() - started:.0f} s)")
     return code
+
+
+def check_out_dir(out: Path) -> str | None:
+    """Why ``out`` cannot take the reports (None when it can): checked before any app runs, so that an
+    unusable folder is a usage error (exit 2), not a crash after minutes of work. Creates the folder."""
+    if out.exists() and not out.is_dir():
+        return "exists and is not a folder"
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        return f"cannot create the folder: {exc.strerror or exc}"
+    try:  # permission bits do not tell (root, read-only mounts, ACLs): try to write
+        fd, probe = tempfile.mkstemp(prefix=".splashcheck-write-test-", dir=out)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        return f"cannot write into the folder: {exc.strerror or exc}"
+    return None
 
 
 def _explain(code: int) -> str:
@@ -259,14 +291,14 @@ def build_html_reports(out: Path, *, title: str) -> dict[str, Path]:
     for label, folder, single in (("report", "allure-report", False), ("one file", "allure-report-single", True)):
         target = out / folder
         cfg = out / f".allurerc-{folder}.json"
-        cfg.write_text(json.dumps(allure_config(title, single_file=single), indent=2), encoding="utf-8")
-        shutil.rmtree(target, ignore_errors=True)
         cmd = [*allure, "generate", str(out / "allure-results"), "--config", str(cfg), "--output", str(target)]
-        try:
+        try:  # a full disk (ENOSPC) or a vanished folder costs the HTML, never the verdict already written
+            cfg.write_text(json.dumps(allure_config(title, single_file=single), indent=2), encoding="utf-8")
+            shutil.rmtree(target, ignore_errors=True)
             res = subprocess.run(cmd, cwd=out, capture_output=True, text=True, timeout=ALLURE_TIMEOUT_S,
-                                 env=dict(os.environ, NO_COLOR="1", FORCE_COLOR="0"))
+                                 env=dict(os.environ, NO_COLOR="1", FORCE_COLOR="0", ALLURE_NO_ANALYTICS="true"))
         except (OSError, subprocess.TimeoutExpired) as exc:
-            print(f"splashcheck run: warning: allure generate failed: {exc}", file=sys.stderr)
+            print(f"splashcheck run: warning: allure generate ({folder}) failed: {exc}", file=sys.stderr)
             continue
         index = target / "index.html"
         if res.returncode != 0 or not index.is_file():
@@ -274,8 +306,39 @@ def build_html_reports(out: Path, *, title: str) -> dict[str, Path]:
             print(f"splashcheck run: warning: allure generate ({folder}) exited {res.returncode}: "
                   + " | ".join(tail), file=sys.stderr)
             continue
+        try:
+            strip_analytics(index)
+        except (OSError, RuntimeError) as exc:  # a report that would phone home is not kept
+            print(f"splashcheck run: warning: {folder} not kept: could not remove its analytics script ({exc})",
+                  file=sys.stderr)
+            index.unlink(missing_ok=True)
+            continue
         made[label] = index
     return made
+
+
+# The "awesome" report of Allure 3 loads Google Analytics (googletagmanager.com) when it is opened,
+# with no option to turn it off (plugin-awesome hard-codes analyticsEnable: true; only the allure2
+# plugin reads ALLURE_NO_ANALYTICS). Reports are opened on offline farms and hold app names: the
+# two script tags are removed from the generated page.
+_ANALYTICS_RE = re.compile(
+    r"<script\b[^>]*\bsrc=[\"'][^\"']*googletagmanager\.com[^>]*>\s*</script>\s*"
+    r"(?:<script>(?:(?!</script>).)*?\bgtag\((?:(?!</script>).)*?</script>)?", re.S)
+
+
+def strip_analytics(index: Path) -> bool:
+    """Remove the analytics script tags from a generated report page; True when it had any.
+
+    Raises ``RuntimeError`` when a reference to the analytics host remains (a new Allure version
+    with another markup): better no report than one that phones home unnoticed.
+    """
+    text = index.read_text(encoding="utf-8")
+    cleaned, n = _ANALYTICS_RE.subn("", text)
+    if "googletagmanager" in cleaned or "gtag(" in cleaned:
+        raise RuntimeError(f"{index}: the Allure report still loads an analytics script; not stripped")
+    if n:
+        index.write_text(cleaned, encoding="utf-8")
+    return bool(n)
 
 
 def run_cli(argv: Sequence[str] | None = None) -> int:

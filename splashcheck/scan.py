@@ -7,8 +7,10 @@ The pieces are separate so that other front ends can reuse them: :func:`collect_
 
 from __future__ import annotations
 
+import json
 import math
 import os
+import re
 import sys
 from enum import Enum
 from pathlib import Path
@@ -17,7 +19,7 @@ from typing import Any, Callable, Iterable, Mapping, Sequence, TextIO
 from detectors.model import FrameAnalysis, Outcome
 
 __all__ = ["IMAGE_SUFFIXES", "UsageError", "collect_images", "analysis_to_json", "scan_file", "render_text",
-           "exit_code", "Progress", "jsonable", "annotation_name"]
+           "exit_code", "Progress", "jsonable", "annotation_name", "json_text", "safe_text"]
 
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".webp")
 
@@ -51,8 +53,14 @@ def collect_images(paths: Sequence[str | os.PathLike[str]]) -> list[tuple[Path, 
     seen: set[Path] = set()
 
     def add(f: Path, root: Path) -> None:
-        key = f.resolve()  # dedupe on the real file; report the path as given (absolute, ".." folded,
-        if key not in seen:  # symlinks kept)
+        # Dedupe on the real file; report the path as given (absolute, ".." folded, symlinks kept).
+        # A symlink loop (a link to itself, a cycle) has no real file: it is kept under its own name
+        # and reading it gives its error entry ("Too many levels of symbolic links").
+        try:
+            key = f.resolve(strict=True)
+        except (OSError, RuntimeError):  # RuntimeError: Python < 3.13 on a symlink loop
+            key = Path(os.path.abspath(f))
+        if key not in seen:
             seen.add(key)
             out.append((Path(os.path.abspath(f)), Path(os.path.abspath(root))))
 
@@ -60,7 +68,11 @@ def collect_images(paths: Sequence[str | os.PathLike[str]]) -> list[tuple[Path, 
         p = Path(raw)
         if p.is_dir():
             found = []
-            for dirpath, dirnames, filenames in os.walk(p):
+            # os.walk does not follow symlinked folders (followlinks=False), so a folder loop is
+            # never entered; a link inside that points to itself or to a dangling target is
+            # listed with the files and becomes its own error entry. Unreadable sub-folders
+            # are skipped with a warning instead of stopping the scan.
+            for dirpath, dirnames, filenames in os.walk(p, onerror=_walk_error):
                 dirnames.sort()
                 for fn in filenames:
                     if fn.lower().endswith(IMAGE_SUFFIXES) and not fn.startswith("."):
@@ -72,6 +84,11 @@ def collect_images(paths: Sequence[str | os.PathLike[str]]) -> list[tuple[Path, 
         else:
             raise UsageError(f"no such file or folder: {raw}")
     return out
+
+
+def _walk_error(exc: OSError) -> None:
+    print(f"splashcheck: warning: cannot list {safe_text(str(exc.filename))}: {exc.strerror or exc}",
+          file=sys.stderr)
 
 
 def annotation_name(path: Path, root: Path, taken: set[str]) -> str:
@@ -116,6 +133,28 @@ def jsonable(obj: Any) -> Any:
         except (TypeError, ValueError):
             pass
     return str(obj)
+
+
+# Lone surrogates: how Python holds the bytes of a file name that are not valid UTF-8
+# (os.fsdecode's "surrogateescape": byte 0xff becomes U+DCFF). They cannot be encoded as UTF-8.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def json_text(obj: Any) -> str:
+    """``obj`` as indented JSON that is always valid UTF-8.
+
+    Non-ASCII text stays readable (``ensure_ascii=False``); a lone surrogate (an undecodable
+    byte of a file name) is written as its ``\\udcXX`` escape. JSON readers accept it; Python's
+    ``json.loads`` gives back the same string and ``os.fsencode`` the original bytes of the name.
+    """
+    text = json.dumps(jsonable(obj), indent=2, ensure_ascii=False, allow_nan=False)
+    return _SURROGATE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def safe_text(text: str) -> str:
+    """``text`` for a terminal or log: an undecodable file-name byte is shown as ``\\xNN``."""
+    return _SURROGATE.sub(lambda m: f"\\x{ord(m.group()) - 0xDC00:02x}"
+                          if 0xDC80 <= ord(m.group()) <= 0xDCFF else f"\\u{ord(m.group()):04x}", text)
 
 
 def _r(x: float | None, nd: int = 2) -> float | None:
@@ -196,7 +235,9 @@ def scan_file(path: Path, *, density: float | None, profile: Any, reader: Any,
     try:
         frame = read_image(path)
     except ImageReadError as exc:
-        return error_entry(path, exc.reason)
+        entry = error_entry(path, exc.reason)
+        entry["error_kind"] = exc.kind  # "unreadable" or "damaged" (truncated / decoder warnings)
+        return entry
     try:
         analysis = analyze_frame(frame, density=density, profile=profile, reader=reader)
     except Exception as exc:  # noqa: BLE001 - one file's failure is that file's error entry
@@ -212,7 +253,7 @@ def scan_file(path: Path, *, density: float | None, profile: Any, reader: Any,
 
 def _write_annotation(frame: Any, analysis: FrameAnalysis, out: Path,
                       warn: Callable[[str], None] | None) -> str | None:
-    import cv2
+    from detectors.imageio import write_image
 
     try:
         from detectors.evidence import annotate
@@ -222,14 +263,15 @@ def _write_annotation(frame: Any, analysis: FrameAnalysis, out: Path,
         return None
     try:
         img = annotate(frame, analysis)
-        ok = cv2.imwrite(str(out), img)
     except Exception as exc:  # noqa: BLE001 - evidence drawing must not lose the scan result
         if warn:
-            warn(f"--annotate: could not annotate {out.name}: {type(exc).__name__}: {exc}")
+            warn(f"--annotate: could not annotate {safe_text(out.name)}: {type(exc).__name__}: {exc}")
         return None
-    if not ok:
+    try:
+        write_image(out, img)  # never cv2.imwrite: it segfaults on a non-UTF-8 name
+    except (OSError, ValueError) as exc:  # a full disk or a read-only folder loses the picture, not the result
         if warn:
-            warn(f"--annotate: could not write {out}")
+            warn(f"--annotate: could not write {safe_text(str(out))}: {getattr(exc, 'strerror', None) or exc}")
         return None
     return str(out)
 
@@ -264,8 +306,8 @@ def _display_path(path: str) -> str:
     try:
         rel = os.path.relpath(path)
     except ValueError:
-        return path
-    return rel if not rel.startswith("..") else path
+        return safe_text(path)
+    return safe_text(rel if not rel.startswith("..") else path)
 
 
 def _controls_cell(img: Mapping[str, Any]) -> str:

@@ -308,3 +308,103 @@ def test_read_error_is_a_value_error():
 def test_decode_image_names_its_source():
     with pytest.raises(ImageReadError, match="^upload: empty"):
         decode_image(b"", source="upload")
+
+
+# ----------------------------------------------------------------------------- hostile files (issue 8)
+
+
+def _jpeg(img: np.ndarray, **pil_kwargs) -> bytes:
+    from PIL import Image
+    import io
+
+    buf = io.BytesIO()
+    Image.fromarray(np.ascontiguousarray(img[:, :, ::-1])).save(buf, "JPEG", quality=90, **pil_kwargs)
+    return buf.getvalue()
+
+
+def _with_sof_size(data: bytes, w: int, h: int) -> bytes:
+    d = bytearray(data)
+    i = d.find(b"\xff\xc0")
+    d[i + 5:i + 9] = h.to_bytes(2, "big") + w.to_bytes(2, "big")
+    return bytes(d)
+
+
+@pytest.mark.parametrize("junk", [b"", b"\x00", b"\x13\x37\x00", b"\xfe"])
+def test_stray_bytes_before_the_frame_header_do_not_bypass_the_pixel_limit(junk):
+    """Was: the size reader gave up at the stray byte, libjpeg skipped it and allocated 16000×16000."""
+    from detectors.imageio import ImageReadError, decode_image
+
+    data = _with_sof_size(_jpeg(np.full((32, 32, 3), 128, np.uint8)), 16000, 16000)
+    i = data.find(b"\xff\xc0")
+    with pytest.raises(ImageReadError, match="too large: 16000×16000"):
+        decode_image(data[:i] + junk + data[i:])
+
+
+def test_a_jpeg_whose_size_cannot_be_read_is_not_decoded():
+    from detectors.imageio import ImageReadError, decode_image
+
+    data = _jpeg(np.full((32, 32, 3), 128, np.uint8))
+    i = data.find(b"\xff\xc0")
+    broken = data[:i] + data[i + 19:]  # the frame header removed: no size anywhere before the scan
+    with pytest.raises(ImageReadError) as err:
+        decode_image(broken)
+    assert err.value.kind == "damaged"
+
+
+def test_byte_damaged_jpeg_is_damaged_not_a_screenshot():
+    """Was: libjpeg only warned on stderr and the garbled picture was analysed."""
+    from detectors.imageio import ImageReadError, decode_image
+
+    rng = np.random.default_rng(3)
+    data = bytearray(_jpeg(rng.integers(0, 256, (240, 320, 3), dtype=np.uint8)))
+    sos = data.find(b"\xff\xda")
+    for k in range(sos + 60, sos + 90):
+        data[k] ^= 0x5A
+    with pytest.raises(ImageReadError) as err:
+        decode_image(bytes(data))
+    assert err.value.kind == "damaged" and "JPEG" in err.value.reason
+
+
+def test_truncated_files_are_damaged(tmp_path):
+    from detectors.imageio import ImageReadError, read_image
+
+    ok, png = cv2.imencode(".png", np.full((50, 60, 3), 90, np.uint8))
+    p = tmp_path / "t.png"
+    p.write_bytes(png.tobytes()[:-30])
+    with pytest.raises(ImageReadError) as err:
+        read_image(p)
+    assert err.value.kind == "damaged"
+    (tmp_path / "e.png").write_bytes(b"")
+    with pytest.raises(ImageReadError) as err:
+        read_image(tmp_path / "e.png")
+    assert err.value.kind == "unreadable"
+
+
+def test_clean_jpeg_and_unrelated_stderr_are_untouched(capfd):
+    from detectors.imageio import decode_image
+
+    img = np.zeros((40, 30, 3), np.uint8)
+    img[:, :10] = 255
+    out = decode_image(_jpeg(img))
+    assert out.shape == (40, 30, 3) and out[:, :5].mean() > 240
+    _, err = capfd.readouterr()
+    assert "Corrupt" not in err
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_is_applied_like_pillow(orientation):
+    import io
+
+    from PIL import Image, ImageOps
+
+    from detectors.imageio import decode_image
+
+    img = np.zeros((60, 100, 3), np.uint8)
+    img[:20, :30] = (0, 0, 255)  # a red block top-left, as stored
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    data = _jpeg(img, exif=exif.tobytes())
+    ref = np.asarray(ImageOps.exif_transpose(Image.open(io.BytesIO(data))).convert("RGB"))[:, :, ::-1]
+    got = decode_image(data)
+    assert got.shape == ref.shape == ((60, 100, 3) if orientation <= 4 else (100, 60, 3))
+    assert np.abs(got.astype(int) - ref.astype(int)).max() <= 2
