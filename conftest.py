@@ -8,6 +8,7 @@ Options (group ``splashcheck``)::
                           folder, or a web URL; repeatable (default: the enabled apps of apps.yaml)
     --profile NAME|FILE   rule profile: a built-in name or a YAML file (default: cn-2023)
     --sc-out DIR          evidence, run records and verdict.json (default: reports/)
+    --sc-keep-frames      full-resolution PNG frames and evidence (default: JPEG/WebP, ≈ 1 MB per app)
 
 Every test that uses the ``device_name`` / ``app`` fixtures runs once per device × app (ids like
 ``chromium-phone-compliant-splash``); with ``-n N`` (pytest-xdist) the tests of one device stay on
@@ -80,6 +81,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
                     help=f"rule profile: {', '.join(builtin_names())} or a YAML file (default: {DEFAULT_PROFILE})")
     group.addoption("--sc-out", metavar="DIR", default="reports", dest="sc_out",
                     help="folder for evidence, run records and verdict.json (default: reports/)")
+    group.addoption("--sc-keep-frames", action="store_true", dest="sc_keep_frames",
+                    help="keep full-resolution PNG timeline frames and evidence (≈ 5 MB per app; "
+                         "default: JPEG evidence and WebP frames, ≈ 1 MB per app)")
 
 
 # --------------------------------------------------------------------------------------------
@@ -380,12 +384,13 @@ def ocr_reader() -> Any:
 
 
 @pytest.fixture(scope="session")
-def sc_check_app(ocr_reader: Any) -> Callable[..., AppResult]:
+def sc_check_app(pytestconfig: pytest.Config, ocr_reader: Any) -> Callable[..., AppResult]:
     """The checker, ``check_app(device, app, *, profile, out_dir, progress) -> AppResult``.
     Override to run the suite against a fake."""
-    from harness.check import check_app
+    from harness.check import CheckOptions, check_app
 
-    return functools.partial(check_app, reader=ocr_reader)
+    options = CheckOptions(keep_frames=bool(pytestconfig.getoption("sc_keep_frames")))
+    return functools.partial(check_app, reader=ocr_reader, options=options)
 
 
 def _run_check(request: pytest.FixtureRequest, device_name: str, app: AppSpec, plan: Plan,

@@ -29,6 +29,7 @@ everything it finished.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
@@ -282,8 +283,8 @@ def _attach_file(path: str | os.PathLike[str], name: str) -> None:
     p = Path(path)
     if not p.is_file():  # a folder (the raw timeline) or a missing file: nothing to show inline
         return
-    if p.suffix.lower() == ".png" and p.stat().st_size > ATTACH_PNG_MAX_BYTES:
-        small = _report_jpeg(p)
+    if p.suffix.lower() in _STILLS and p.stat().st_size > ATTACH_MAX_BYTES:
+        small = _report_jpeg(str(p), p.stat().st_mtime_ns)
         if small is not None:
             allure.attach(small, name=name, attachment_type="image/jpeg", extension="jpg")
             return
@@ -291,16 +292,19 @@ def _attach_file(path: str | os.PathLike[str], name: str) -> None:
     allure.attach.file(str(p), name=name, attachment_type=mime, extension=ext)
 
 
-ATTACH_PNG_MAX_BYTES = 200_000
-"""Larger evidence PNGs go into the report as JPEG (the full-size PNG stays in the evidence folder):
-one device × app attaches its key frame to several tests, and a 30-app single-file report of
-full PNGs would not fit in a mail."""
-ATTACH_MAX_HEIGHT = 2000
-ATTACH_JPEG_QUALITY = 85
+_STILLS = (".png", ".jpg", ".jpeg")
+ATTACH_MAX_BYTES = 60_000
+"""Larger evidence stills go into the report as smaller JPEGs (the evidence folder keeps the file):
+one device × app attaches its key frame to several tests, and the single-file report embeds every
+attachment, so the report stays ≤ 1 MB per device × app run (``python -m splashcheck.sizes``)."""
+ATTACH_MAX_HEIGHT = 1200
+ATTACH_JPEG_QUALITY = 75
 
 
-def _report_jpeg(path: Path) -> bytes | None:
-    """The image at ``path`` as JPEG bytes, at most ``ATTACH_MAX_HEIGHT`` px tall; None if unreadable."""
+@functools.lru_cache(maxsize=64)
+def _report_jpeg(path: str | os.PathLike[str], mtime_ns: int = 0) -> bytes | None:
+    """The image at ``path`` as JPEG bytes, at most ``ATTACH_MAX_HEIGHT`` px tall; None if unreadable.
+    Cached per file version (``mtime_ns``): the same key frame is attached to several tests."""
     import cv2
     import numpy as np
 

@@ -91,6 +91,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="one line per test and per check step")
     parser.add_argument("--no-html", action="store_true", help="skip the Allure HTML reports")
+    parser.add_argument("--history", metavar="FILE", type=Path, default=None,
+                        help="Allure history file (JSON lines) kept across runs, e.g. nightly/history.jsonl: each "
+                             "run appends one point, and the report shows trends and each test's history")
+    parser.add_argument("--keep-frames", action="store_true",
+                        help="keep full-resolution PNG timeline frames and evidence (≈ 5 MB per app; default: "
+                             "JPEG evidence, WebP frames and an animated WebP, ≈ 1 MB per app)")
     parser.add_argument("--pytest-arg", metavar="ARG", action="append", default=[],
                         help="extra argument for pytest, e.g. --pytest-arg=-k --pytest-arg=close_button; repeatable")
 
@@ -118,6 +124,8 @@ def pytest_command(args: argparse.Namespace, out: Path) -> list[str]:
     if args.profile:
         p = Path(args.profile)
         cmd += ["--profile", str(p.resolve()) if p.is_file() else args.profile]
+    if getattr(args, "keep_frames", False):
+        cmd.append("--sc-keep-frames")
     if args.workers:
         cmd += ["-n", str(args.workers), "--dist", "loadgroup"]
     if args.verbose:
@@ -155,7 +163,10 @@ def main(args: argparse.Namespace) -> int:
     verdict = _read_verdict(out)
     reports = {}
     if not args.no_html and (out / "allure-results").is_dir():
-        reports = build_html_reports(out, title=_report_title(verdict))
+        history = args.history.expanduser().resolve() if getattr(args, "history", None) else None
+        if history is not None:
+            history.parent.mkdir(parents=True, exist_ok=True)
+        reports = build_html_reports(out, title=_report_title(verdict), history=history)
     print()
     if verdict and verdict.get("runs"):
         print(report.summary_table(verdict))
@@ -228,10 +239,19 @@ def find_allure() -> list[str] | None:
     return [on_path] if on_path else None
 
 
-def allure_config(title: str, *, single_file: bool) -> dict[str, Any]:
-    """Allure 3 configuration (``allurerc.json`` shape) for the "awesome" report."""
+def allure_config(title: str, *, single_file: bool, history: Path | None = None,
+                  append_history: bool = True) -> dict[str, Any]:
+    """Allure 3 configuration (``allurerc.json`` shape) for the "awesome" report.
+
+    ``history``: Allure 3's history file (``historyPath``, one JSON line per run); ``append_history``
+    False reads it for the trends without adding this run (the second report of one run).
+    """
+    extra: dict[str, Any] = {}
+    if history is not None:
+        extra = {"historyPath": str(history), "appendHistory": append_history}
     return {
         "name": title,
+        **extra,
         "categories": report.ALLURE_CATEGORIES,
         "plugins": {
             "awesome": {
@@ -247,9 +267,10 @@ def allure_config(title: str, *, single_file: bool) -> dict[str, Any]:
     }
 
 
-def build_html_reports(out: Path, *, title: str) -> dict[str, Path]:
+def build_html_reports(out: Path, *, title: str, history: Path | None = None) -> dict[str, Path]:
     """``allure generate`` twice: a folder report and a single-file one. Failures are reported,
-    not raised (the verdict does not depend on the HTML)."""
+    not raised (the verdict does not depend on the HTML). With ``history``, the first appends this
+    run to the history file and both show the trend."""
     allure = find_allure()
     if allure is None:
         print("splashcheck run: warning: Allure 3 not found (node_modules/.bin/allure); run scripts/setup.sh "
@@ -259,7 +280,8 @@ def build_html_reports(out: Path, *, title: str) -> dict[str, Path]:
     for label, folder, single in (("report", "allure-report", False), ("one file", "allure-report-single", True)):
         target = out / folder
         cfg = out / f".allurerc-{folder}.json"
-        cfg.write_text(json.dumps(allure_config(title, single_file=single), indent=2), encoding="utf-8")
+        config = allure_config(title, single_file=single, history=history, append_history=not made and not single)
+        cfg.write_text(json.dumps(config, indent=2), encoding="utf-8")
         shutil.rmtree(target, ignore_errors=True)
         cmd = [*allure, "generate", str(out / "allure-results"), "--config", str(cfg), "--output", str(target)]
         try:

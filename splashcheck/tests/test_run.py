@@ -191,6 +191,32 @@ def test_allure_html_reports_from_results(tmp_path):
     assert (made["report"].parent / "data").is_dir()
 
 
+def test_allure_history_accumulates_one_point_per_run(tmp_path):
+    """Two nightly runs with one history file: the file gets one line per run (not per report),
+    and the second report carries the first run in each test's history (the trend)."""
+    if run.find_allure() is None:
+        pytest.skip("Allure 3 is not installed (scripts/setup.sh)")
+    history = tmp_path / "nightly" / "history.jsonl"
+    history.parent.mkdir()
+    for night, status in enumerate(("passed", "failed")):
+        out = tmp_path / f"night{night}"
+        (out / "allure-results").mkdir(parents=True)
+        (out / "allure-results" / "1-result.json").write_text(json.dumps({
+            "uuid": f"u{night}", "historyId": "h1", "testCaseId": "t1", "fullName": "tests.test_close_button#size",
+            "name": "Close button size · tiny-close on phone", "status": status,
+            "start": 1000 * (night + 1), "stop": 1000 * (night + 1) + 5}))
+        made = run.build_html_reports(out, title="nightly", history=history)
+        assert set(made) == {"report", "one file"}
+        cfg = json.loads((out / ".allurerc-allure-report-single.json").read_text())
+        assert cfg["historyPath"] == str(history) and cfg["appendHistory"] is False
+    points = [json.loads(line) for line in history.read_text().splitlines() if line.strip()]
+    assert len(points) == 2
+    assert [next(iter(p["testResults"].values()))["status"] for p in points] == ["passed", "failed"]
+    # The second night's report embeds the first night as its history (what the trend widgets read).
+    shown = [json.loads(f.read_text()) for f in (tmp_path / "night1" / "allure-report" / "data" / "history").glob("*.json")]
+    assert [next(iter(h["testResults"].values()))["status"] for h in shown] == ["passed"]
+
+
 # ------------------------------------------------------------------------------ end to end
 
 def _stack_missing() -> str | None:
