@@ -1,5 +1,12 @@
 """splashcheck's pytest plugin: run the compliance suite (``tests/``) over devices × apps.
 
+It ships in the package and is registered under the name ``splashcheck.plugin`` by the ``pytest11``
+entry point, so an installed wheel runs the suite from any folder (``splashcheck run``). The suite's
+``pytest.ini`` loads it (``-p splashcheck.plugin``) for a checkout used without installing; the
+project's self-tests block it (``-p no:splashcheck.plugin`` in pyproject.toml) and load it on purpose
+in pytester projects only. Until a session collects the suite (or names a device or app) it only adds
+its options.
+
 Options (group ``splashcheck``)::
 
     --devices FILE        the farm (default: devices.yaml in the current folder, else the project's)
@@ -51,8 +58,10 @@ from detectors.profiles import DEFAULT_PROFILE, Profile, ProfileError, builtin_n
 from harness.device import AppResult, AppSpec, DeviceError
 from splashcheck import report as sc_report
 
-HERE = Path(__file__).resolve().parent
-SUITE_DIR = HERE / "tests"
+from splashcheck import locations
+
+SUITE_DIR = locations.SUITE_DIR.resolve()
+PACKAGE_ROOT = locations.CHECKOUT
 
 
 # --------------------------------------------------------------------------------------------
@@ -129,8 +138,8 @@ def _resolve_input(config: pytest.Config, value: str, default: str) -> Path:
     p = Path(value).expanduser()
     if not p.is_absolute():
         p = config.invocation_params.dir / p
-    if not p.exists() and value == default and (HERE / default).exists():
-        return HERE / default
+    if not p.exists() and value == default and (locations.BUNDLED / default).exists():
+        return locations.BUNDLED / default
     return p
 
 
@@ -146,7 +155,7 @@ def _build_plan(config: pytest.Config) -> Plan:
                                 f"known: {', '.join(devices) or '(none)'}")
     apps_file = devices_file.parent / "apps.yaml"
     if not apps_file.exists():
-        apps_file = HERE / "apps.yaml"
+        apps_file = locations.DEFAULT_APPS
     # Named apps may be disabled ones of apps.yaml; the default gallery leaves those out.
     known = hconfig.load_apps(apps_file, include_disabled=True) if apps_file.exists() else {}
     given = config.getoption("sc_apps")
@@ -262,14 +271,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(config.stash[PLAN_ERROR])
 
 
-SUITE_DIR = Path(__file__).resolve().parent / "tests"
-
-
 def _in_suite(path: Path) -> bool:
     """Only the compliance suite (``tests/`` here, or a suite a pytester self-test builds) is
     parametrised over devices × apps."""
     p = Path(path).resolve()
-    return SUITE_DIR in p.parents or not (Path(__file__).resolve().parent in p.parents)
+    return SUITE_DIR in p.parents or not (PACKAGE_ROOT in p.parents)
 
 
 # --------------------------------------------------------------------------------------------
@@ -301,7 +307,7 @@ class AppiumServers:
         if self._local is None:
             from harness.appium_server import AppiumServer
 
-            self._local = AppiumServer(log_path=self.log_path).start()
+            self._local = AppiumServer(log_path=self.log_path, project_root=locations.node_root()).start()
         return self._local.url
 
     def stop_all(self) -> None:
@@ -320,17 +326,42 @@ def appium_servers(worker_id: str, sc_plan: Plan) -> Iterator[AppiumServers]:
         servers.stop_all()
 
 
-@pytest.fixture(scope="session")
-def demo_server() -> Iterator[Any]:
-    """The local web server of the demo apps (``demo_apps/``), started when an app needs it:
-    demo apps get a real ``http://127.0.0.1:PORT/<id>/`` origin instead of ``file://``."""
-    from harness.webserver import DemoServer
+class DemoServers:
+    """Local web servers for apps given as local HTML (the demo gallery, ``--app <folder>``): each
+    gallery folder is served once, so a demo gets a real ``http://127.0.0.1:PORT/<id>/`` origin
+    instead of ``file://`` and loads ``../common/`` like on a web host."""
 
-    server = DemoServer()
+    def __init__(self) -> None:
+        self._servers: dict[Path, Any] = {}
+
+    def serve_app(self, app: AppSpec) -> AppSpec:
+        """``app`` with its ``file://…/<id>/index.html`` URL served over http (others unchanged)."""
+        from urllib.parse import unquote, urlparse
+
+        from harness.webserver import DemoServer
+
+        if not app.url or urlparse(app.url).scheme != "file":
+            return app
+        page = Path(unquote(urlparse(app.url).path)).resolve()
+        root = page.parent.parent if page.name == "index.html" else page.parent
+        if root not in self._servers:
+            self._servers[root] = DemoServer(root).start()
+        return self._servers[root].serve_app(app)
+
+    def stop(self) -> None:
+        for server in self._servers.values():
+            server.stop()
+        self._servers.clear()
+
+
+@pytest.fixture(scope="session")
+def demo_server() -> Iterator[DemoServers]:
+    """Web servers for local HTML apps, started when an app needs one (see :class:`DemoServers`)."""
+    servers = DemoServers()
     try:
-        yield server.start()
+        yield servers
     finally:
-        server.stop()
+        servers.stop()
 
 
 class DevicePool:
@@ -585,7 +616,7 @@ def _environment(plan: Plan) -> dict[str, str]:
 
     def node_version(package: str) -> str:
         try:
-            return json.loads((HERE / "node_modules" / package / "package.json").read_text())["version"]
+            return json.loads((locations.node_root() / "node_modules" / package / "package.json").read_text())["version"]
         except (OSError, ValueError, KeyError):
             return "not installed"
 

@@ -1,7 +1,8 @@
 """Launch apps on devices, check their splash screens and pop-ups, and write an Allure report and a verdict.
 
-``splashcheck run`` runs the compliance suite (the project's ``tests/`` with its ``conftest.py``)
-through pytest, one test per rule × device × app, then builds the reports::
+``splashcheck run`` runs the compliance suite (``splashcheck/bundled/tests``, the project's ``tests/``,
+with the plugin :mod:`splashcheck.plugin`) through pytest, one test per rule × device × app, then builds
+the reports::
 
     <out>/verdict.json                      machine-readable verdict (rewritten after every app)
     <out>/junit.xml                         JUnit XML for CI systems
@@ -23,10 +24,9 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from splashcheck import report
+from splashcheck import locations, report
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SUITE_DIR = PROJECT_ROOT / "tests"
+SUITE_DIR = locations.SUITE_DIR.resolve()  # the real folder (in a checkout, the top-level tests/)
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -104,15 +104,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def pytest_command(args: argparse.Namespace, out: Path) -> list[str]:
     """The pytest command line that runs the suite for ``args`` (``out`` absolute)."""
     cmd = [sys.executable, "-m", "pytest", str(SUITE_DIR),
-           "--rootdir", str(PROJECT_ROOT), "-c", str(PROJECT_ROOT / "pyproject.toml"),
-           "-p", "no:cacheprovider",
+           "--rootdir", str(SUITE_DIR), "-c", str(SUITE_DIR / "pytest.ini"),
+           "-p", "splashcheck.plugin", "-p", "no:cacheprovider",
            "--sc-out", str(out),
            "--alluredir", str(out / "allure-results"), "--clean-alluredir",
            "--junitxml", str(out / "junit.xml"),
            "-o", "junit_suite_name=splashcheck",
            "-rfE"]  # skips are summarised by the plugin ("not run" reasons) and the table below
-    # pytest runs in the project folder (test paths read "tests/test_..."); every path the user
-    # gave is made absolute here, relative to the folder the command was started in.
+    # pytest runs in the suite's folder (checkout or installed package); every path the user gave is
+    # made absolute here, relative to the folder the command was started in.
     devices = args.devices or ("devices.yaml" if Path("devices.yaml").is_file() else None)
     if devices:
         cmd += ["--devices", str(Path(devices).expanduser().resolve())]
@@ -144,7 +144,8 @@ def main(args: argparse.Namespace) -> int:
     cmd = pytest_command(args, out)
     started = time.monotonic()
     interrupted = False
-    proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT)
+    # Bytecode of the suite is not written into an installed package's folder.
+    proc = subprocess.Popen(cmd, cwd=SUITE_DIR, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"))
     try:
         rc = proc.wait()
     except KeyboardInterrupt:  # pytest got the same SIGINT: let it finish its reports
@@ -221,11 +222,13 @@ def _report_title(verdict: dict[str, Any] | None) -> str:
 # --------------------------------------------------------------------------------------------
 
 def find_allure() -> list[str] | None:
-    """The Allure 3 command: the project's pinned ``node_modules/.bin/allure``, else one on PATH."""
-    local = PROJECT_ROOT / "node_modules" / ".bin" / "allure"
+    """The Allure 3 command: the pinned ``node_modules/.bin/allure`` (:func:`splashcheck.locations.node_root`),
+    else one on PATH."""
+    root = locations.node_root()
+    local = root / "node_modules" / ".bin" / "allure"
     if local.exists():
         return [str(local)]
-    package = PROJECT_ROOT / "node_modules" / "allure" / "package.json"
+    package = root / "node_modules" / "allure" / "package.json"
     node = shutil.which("node")
     if package.is_file() and node:  # installed without bin links (npm --no-bin-links)
         try:

@@ -1,4 +1,5 @@
-"""The pytest plugin (``conftest.py``) and the compliance suite (``tests/``), run with pytester
+"""The pytest plugin (``splashcheck/plugin.py``, loaded by the thin top-level ``conftest.py`` in these
+projects) and the compliance suite (``tests/``), run with pytester
 against a fake checker: parametrisation, outcome mapping, retry on a dead session, incremental
 verdict.json, usage errors."""
 
@@ -118,7 +119,8 @@ def sc_check_app():
 def suite(pytester: pytest.Pytester):
     """A copy of the plugin and the suite in a temporary project, with fake devices and apps."""
     shutil.copy(ROOT / "conftest.py", pytester.path / "conftest.py")
-    shutil.copytree(ROOT / "tests", pytester.path / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    # Without the suite's pytest.ini: test ids keep their "tests/" prefix, the plugin comes from conftest.py.
+    shutil.copytree(ROOT / "tests", pytester.path / "tests", ignore=shutil.ignore_patterns("__pycache__", "pytest.ini"))
     (pytester.path / "devices.yaml").write_text(DEVICES_YAML)
     (pytester.path / "apps.yaml").write_text(APPS_YAML)
     (pytester.path / "tests" / "conftest.py").write_text(FAKE_CONFTEST)

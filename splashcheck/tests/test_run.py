@@ -138,8 +138,10 @@ def test_pytest_command_passes_options_through(tmp_path):
     args = _args(device=["chromium-phone", "chromium-small"], app=["compliant-splash", "https://m.example/"],
                  profile="strict", workers=2)
     cmd = run.pytest_command(args, tmp_path)
+    # The packaged suite (splashcheck/bundled/tests) is the project's tests/ (a symlink in a checkout).
     assert cmd[:4] == [sys.executable, "-m", "pytest", str(ROOT / "tests")]
     joined = " ".join(cmd)
+    assert "-p splashcheck.plugin" in joined and "--keep-frames" not in joined
     assert "--device chromium-phone --device chromium-small" in joined
     assert "--app compliant-splash --app https://m.example/" in joined
     assert "--profile strict" in joined and "-n 2 --dist loadgroup" in joined
