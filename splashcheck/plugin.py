@@ -18,8 +18,11 @@ Options (group ``splashcheck``)::
     --sc-keep-frames      full-resolution PNG frames and evidence (default: JPEG/WebP, ≈ 1 MB per app)
 
 Every test that uses the ``device_name`` / ``app`` fixtures runs once per device × app (ids like
-``chromium-phone-compliant-splash``); with ``-n N`` (pytest-xdist) the tests of one device stay on
-one worker. The fixture chain, each overridable in a ``conftest.py`` closer to the tests::
+``chromium-phone-compliant-splash``); with ``-n N`` (pytest-xdist) the tests of one device × app stay
+on one worker, and the apps of a local Chromium device form a queue all workers take from, while a
+device that takes one session at a time (emulator, phone, Grid slot) stays on one worker
+(:func:`xdist_group`). Each worker has its own Appium server and chromedriver ports
+(:func:`harness.appium_server.free_port`). The fixture chain, each overridable in a ``conftest.py`` closer to the tests::
 
     sc_plan ── appium_servers ── device_pool ──┐   (one Appium server per worker; one session per device)
     ocr_reader ── sc_check_app ────────────────┼── app_result   (check_app once per device × app, cached)
@@ -262,8 +265,23 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     # result is finished (and written) before the next app starts.
     metafunc.parametrize(
         ("device_name", "app"),
-        [pytest.param(r.device, r.app, id=r.id, marks=pytest.mark.xdist_group(r.device)) for r in plan.runs],
+        [pytest.param(r.device, r.app, id=r.id, marks=pytest.mark.xdist_group(xdist_group(plan, r)))
+         for r in plan.runs],
         scope="session")
+
+
+def xdist_group(plan: Plan, run: Run) -> str:
+    """The pytest-xdist group of a device × app run: what must stay on one worker.
+
+    A device that is one piece of hardware or a remote endpoint (an emulator, a phone, a Grid slot)
+    takes one session at a time: all its apps form one group, i.e. one worker per device. A local
+    Chromium device is a pool: every worker opens its own instance (own Appium server, own
+    chromedriver port), so each app is its own group and xdist's loadgroup scheduler hands the apps out
+    as a queue shared by the workers, whichever finishes first takes the next one.
+    """
+    cfg = plan.devices[run.device]
+    pooled = getattr(cfg, "platform", "") == "chromium" and getattr(cfg, "is_local", False)
+    return f"{run.device}.{run.app.id}" if pooled else run.device
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -86,8 +86,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", type=Path, default=Path("reports"),
                         help="output folder (default: reports/); earlier results in it are replaced")
     parser.add_argument("-n", "--workers", metavar="N", type=_workers, default=0,
-                        help="parallel pytest-xdist workers, or 'auto'; the tests of one device stay on one "
-                             "worker (default: 0, run in this process)")
+                        help="parallel pytest-xdist workers, or 'auto'; local Chromium devices share their apps "
+                             "as a queue, other devices stay on one worker each (default: 0, run in this process)")
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="one line per test and per check step")
     parser.add_argument("--no-html", action="store_true", help="skip the Allure HTML reports")

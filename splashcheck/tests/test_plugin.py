@@ -296,3 +296,21 @@ def test_self_tests_elsewhere_do_not_load_devices(pytester: pytest.Pytester):
     (pytester.path / "devices.yaml").write_text("not: [valid")  # never read
     pytester.makepyfile(test_other="def test_ok(): pass")
     pytester.runpytest("test_other.py", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_local_chromium_devices_share_an_app_queue_exclusive_devices_keep_one_worker():
+    from types import SimpleNamespace
+
+    from detectors.profiles import load_profile
+    from harness.device import AppSpec
+    from splashcheck.plugin import Plan, Run, xdist_group
+
+    devices = {"phone": SimpleNamespace(platform="chromium", is_local=True),
+               "hub": SimpleNamespace(platform="chromium", is_local=False),
+               "pixel": SimpleNamespace(platform="android", is_local=True)}
+    apps = [AppSpec(id="a", url="https://a.example/"), AppSpec(id="b", url="https://b.example/")]
+    runs = [Run(d, app, app.id) for d in devices for app in apps]
+    plan = Plan(Path("devices.yaml"), devices, runs, load_profile(), "cn-2023", Path("out"))
+    groups = {(r.device, r.app.id): xdist_group(plan, r) for r in runs}
+    assert groups == {("phone", "a"): "phone.a", ("phone", "b"): "phone.b",  # any worker takes the next app
+                      ("hub", "a"): "hub", ("hub", "b"): "hub", ("pixel", "a"): "pixel", ("pixel", "b"): "pixel"}
