@@ -148,7 +148,7 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
             step("watch_longer", t0)
     if opts.save_timeline:
         t0 = clk.now()
-        save_timeline(timeline, folder / "timeline", fmt="png" if opts.keep_frames else "webp")
+        _save_timeline_bounded(timeline, folder / "timeline", opts)
         result.artifacts["timeline"] = str(folder / "timeline")
         step("save_timeline", t0, device_time=False)
 
@@ -265,9 +265,9 @@ def _judge_track(device: Device, app: AppSpec, track: WindowTrack, timeline: Any
         result.artifacts["close_probe"] = json.dumps(_close_json(close))
         paths = []
         if close.after_image is not None:
-            paths.append(_write_image(folder / f"after_close_tap.{opts.image_ext}", close.after_image))
+            paths.append(_write_image(folder / f"after_close_tap.{opts.image_ext}", close.after_image, _probe_side(opts)))
         if close.reappear_image is not None:
-            paths.append(_write_image(folder / f"reappeared.{opts.image_ext}", close.reappear_image))
+            paths.append(_write_image(folder / f"reappeared.{opts.image_ext}", close.reappear_image, _probe_side(opts)))
         if prof.enabled("close-button-works"):
             if not close.ran:
                 findings["close-button-works"] = _not_run("close-button-works", close.reason or "not run", prof)
@@ -309,7 +309,7 @@ def _judge_track(device: Device, app: AppSpec, track: WindowTrack, timeline: Any
         step("hot_zone", t0)
         result.artifacts["hot_zone"] = json.dumps(_hot_json(hz))
         if hz.ran and hz.fraction is not None:
-            map_path = _write_image(folder / f"hot_zone.{opts.image_ext}", draw_hot_zone(key_img, hz))
+            map_path = _write_image(folder / f"hot_zone.{opts.image_ext}", draw_hot_zone(key_img, hz), _probe_side(opts))
             result.artifacts["hot_zone_map"] = map_path
             findings["fullscreen-jump-link"] = _safe_judge("fullscreen-jump-link", prof, lambda: R.judge_hot_zone(
                 hz.screen_fraction, hz.screen_uncertainty, len(hz.probes), profile=prof, box=track.box))
@@ -341,7 +341,7 @@ def _judge_track(device: Device, app: AppSpec, track: WindowTrack, timeline: Any
                 sh.jumped, sh.spec_measured(), profile=prof))
             if sh.after_image is not None:
                 evidence.setdefault("shake-sensitivity", []).append(
-                    _write_image(folder / f"after_shake.{opts.image_ext}", sh.after_image))
+                    _write_image(folder / f"after_shake.{opts.image_ext}", sh.after_image, _probe_side(opts)))
 
 
 def _extend_watch(device: Device, timeline: Any, analyses: list[Any], track: WindowTrack, prof: Profile, clk: Clock,
@@ -455,11 +455,31 @@ def _default_reader() -> Any:
 
 # ----------------------------------------------------------------------------- evidence
 
-def _write_image(path: Path, img: np.ndarray) -> str:
+def _write_image(path: Path, img: np.ndarray, max_side: int | None = None) -> str:
     """Write evidence in the format of ``path``'s suffix (``harness.media``: JPEG/WebP bounded, PNG lossless)."""
     from harness.media import write_image
 
-    return write_image(path, img)
+    return write_image(path, img, max_side=max_side)
+
+
+def _probe_side(opts: CheckOptions) -> int | None:
+    from harness.media import PROBE_MAX_SIDE
+
+    return None if opts.keep_frames else PROBE_MAX_SIDE
+
+
+def _save_timeline_bounded(timeline: Any, folder: Path, opts: CheckOptions) -> None:
+    """PNG frames with ``keep_frames``; else WebP, again at lower quality while over the byte budget."""
+    from harness import media
+
+    if opts.keep_frames:
+        save_timeline(timeline, folder, fmt="png")
+        return
+    save_timeline(timeline, folder, fmt="webp")
+    for quality in media.TIMELINE_FALLBACK_QUALITIES:
+        if media.folder_bytes(folder / "frames") <= media.TIMELINE_FRAMES_BUDGET_B:
+            break
+        save_timeline(timeline, folder, fmt="webp", quality=quality)  # same names: the files are replaced
 
 
 def _write_animation(timeline: Any, analyses: list[Any], folder: Path) -> str | None:

@@ -16,10 +16,22 @@ from typing import Sequence
 import cv2
 import numpy as np
 
-__all__ = ["JPEG_QUALITY", "WEBP_QUALITY", "write_image", "write_animation"]
+__all__ = ["JPEG_QUALITY", "WEBP_QUALITY", "write_image", "write_animation", "folder_bytes"]
 
-JPEG_QUALITY = 85
-"""Annotated evidence (key frame, after-tap, hot-zone map): text labels and thin boxes stay crisp."""
+
+def folder_bytes(folder: str | os.PathLike[str]) -> int:
+    """Total size of the files under ``folder``, bytes."""
+    return sum(p.stat().st_size for p in Path(folder).rglob("*") if p.is_file())
+
+JPEG_QUALITY = 80
+"""Evidence stills (key frame, after-tap, hot-zone map): text labels and thin boxes stay crisp."""
+PROBE_MAX_SIDE = 1280
+"""Longest side, px, of probe frames (after the close tap, after the shake, the hot-zone map) unless
+``keep_frames``: they show what happened, the key frame (full size) shows what was measured."""
+TIMELINE_FRAMES_BUDGET_B = 700_000
+"""Bytes for the WebP timeline frames of one run; over it they are written again at
+``TIMELINE_FALLBACK_QUALITIES`` (an animated splash changes every frame: 16 distinct frames)."""
+TIMELINE_FALLBACK_QUALITIES = (60, 40)
 WEBP_QUALITY = 85
 """Lossy WebP for timeline frames: ≈ 50 KB a 1082×2402 frame (PNG ≈ 530 KB, JPEG-85 ≈ 130 KB)."""
 ANIMATION_WIDTH = 270
@@ -38,12 +50,17 @@ def _params(suffix: str) -> tuple[str, list[int]]:
     raise ValueError(f"path must end in .png, .jpg or .webp, got {suffix!r}")
 
 
-def write_image(path: str | os.PathLike[str], image: np.ndarray) -> str:
+def write_image(path: str | os.PathLike[str], image: np.ndarray, *, max_side: int | None = None) -> str:
     """Write a BGR image (H×W×3 uint8) in the format of ``path``'s suffix; returns the path.
 
-    Encodes in memory, so non-ASCII paths work; creates the parent folder.
+    ``max_side`` (px) scales a larger image down first. Encodes in memory, so non-ASCII paths work;
+    creates the parent folder.
     """
     p = Path(path)
+    if max_side is not None and max(image.shape[:2]) > max_side:
+        scale = max_side / max(image.shape[:2])
+        image = cv2.resize(image, (max(1, round(image.shape[1] * scale)), max(1, round(image.shape[0] * scale))),
+                           interpolation=cv2.INTER_AREA)
     ext, params = _params(p.suffix)
     ok, data = cv2.imencode(ext, np.ascontiguousarray(image), params)
     if not ok:

@@ -266,12 +266,13 @@ def thin_frames(frames: list[Frame], fps: float) -> list[Frame]:
 
 # ----------------------------------------------------------------------------- persistence
 
-def save_timeline(timeline: Timeline, folder: str | Path, *, fmt: str = "png") -> Path:
+def save_timeline(timeline: Timeline, folder: str | Path, *, fmt: str = "png", quality: int | None = None) -> Path:
     """Write ``timeline`` to ``folder`` (created): ``timeline.json`` + ``frames/NNNN.<fmt>``.
 
     Identical frames (same bytes) are stored once. ``fmt`` is ``png`` (lossless, the default:
     contrast measurements stay exact), ``jpg`` or ``webp`` (lossy, ≈ 10× smaller than PNG: what
-    ``check_app`` writes unless ``keep_frames``). Returns the path of ``timeline.json``.
+    ``check_app`` writes unless ``keep_frames``); ``quality`` overrides the lossy formats' quality
+    (0–100). Returns the path of ``timeline.json``.
     """
     if fmt not in ("png", "jpg", "webp"):
         raise ValueError(f"fmt must be 'png', 'jpg' or 'webp', got {fmt!r}")
@@ -279,6 +280,8 @@ def save_timeline(timeline: Timeline, folder: str | Path, *, fmt: str = "png") -
     (root / "frames").mkdir(parents=True, exist_ok=True)
     params = {"png": [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION], "jpg": [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY],
               "webp": [cv2.IMWRITE_WEBP_QUALITY, WEBP_QUALITY]}[fmt]
+    if quality is not None and fmt != "png":
+        params = [params[0], int(quality)]
     by_hash: dict[str, str] = {}
     entries = []
     for i, f in enumerate(timeline.frames):

@@ -59,3 +59,24 @@ def test_animation_plays_in_real_time_at_the_given_width(tmp_path):
             durations.append(im.info["duration"])
     assert durations == [500, 1500, 1000]
     assert write_animation(tmp_path / "none.webp", [], []) is None
+
+
+def test_max_side_scales_down_keeping_the_aspect_ratio(tmp_path):
+    path = write_image(tmp_path / "probe.jpg", _screen(), max_side=1280)
+    assert cv2.imread(path).shape[:2] == (1280, round(1082 * 1280 / 2402))
+
+
+def test_timeline_frames_are_written_again_smaller_when_over_budget(tmp_path, monkeypatch):
+    from harness import check, media
+    from harness.device import Frame, Timeline
+
+    timeline = Timeline(frames=[Frame(t=0.2 * k, image=_screen(k)) for k in range(4)], density=2.625)
+    check._save_timeline_bounded(timeline, tmp_path / "a", check.CheckOptions())
+    full = media.folder_bytes(tmp_path / "a" / "frames")
+    monkeypatch.setattr(media, "TIMELINE_FRAMES_BUDGET_B", full // 2)
+    check._save_timeline_bounded(timeline, tmp_path / "b", check.CheckOptions())
+    small = media.folder_bytes(tmp_path / "b" / "frames")
+    assert small < full * 0.8
+    assert sorted(p.name for p in (tmp_path / "b" / "frames").iterdir()) == [f"000{k}.webp" for k in range(4)]
+    check._save_timeline_bounded(timeline, tmp_path / "c", check.CheckOptions(keep_frames=True))
+    assert (tmp_path / "c" / "frames" / "0000.png").is_file()
