@@ -265,6 +265,13 @@ def test_splashcheck_run_on_the_local_stack(tmp_path):
     assert "[2/2] tiny-close on chromium-phone:" in proc.stdout  # per-app progress
     assert re.search(r"^chromium-phone +tiny-close +\S", proc.stdout, re.M)  # the summary table
     assert f"verdict:   {out / 'verdict.json'}" in proc.stdout
+    # Bounded evidence: no full-resolution PNG by default, each run within its budget.
+    from splashcheck import sizes
+
+    assert not list((out / "evidence").rglob("*.png"))
+    assert 0 < sizes.measure(out)["evidence_max_b"] <= sizes.EVIDENCE_BUDGET_B
+    for r in runs.values():
+        assert (out / r["artifacts"]["animation"]).is_file() and r["artifacts"]["animation"].endswith(".webp")
 
 
 @pytest.mark.parametrize("rc, runs, code", [
