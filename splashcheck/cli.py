@@ -1,4 +1,5 @@
-"""The ``splashcheck`` command: ``scan`` image files, ``eval`` against a labelled corpus, ``run`` apps on devices.
+"""The ``splashcheck`` command: ``scan`` image files, ``eval`` against a labelled corpus, ``run`` apps on devices,
+``diff`` two runs.
 
 Exit codes: 0 no violation, 1 at least one violation, 2 usage error (bad option, missing path,
 unknown profile), 3 no violation but the verdict is incomplete (``run``: an app could not be
@@ -65,6 +66,14 @@ def _add_detector_options(p: argparse.ArgumentParser) -> None:
                    help="skip text recognition: faster, but text controls (跳过, Skip, No thanks) are not found")
 
 
+DIFF_EPILOG = """\
+exit codes:
+  0    no new violation (fixed, unchanged and unjudged ones are listed but do not fail)
+  1    at least one violation is new: violated in NEW_DIR, not violated (or absent) in PREV_DIR
+  2    usage error: a folder without verdict.json, or a file that is not a splashcheck verdict
+"""
+
+
 def build_parser(run_module: Any = None) -> argparse.ArgumentParser:
     """The argument parser; ``run_module`` (``splashcheck.run``) adds the ``run`` sub-command's options."""
     parser = argparse.ArgumentParser(
@@ -92,6 +101,14 @@ def build_parser(run_module: Any = None) -> argparse.ArgumentParser:
     _add_detector_options(ev)
     ev.add_argument("--limit", type=_positive_int, default=None, metavar="N", help="only the first N labels")
     ev.add_argument("--per-image", action="store_true", help="text format: also list every image's misses")
+
+    diff = sub.add_parser("diff", help="new, fixed and unchanged violations between two runs (verdict.json)",
+                          description="Compare two runs' verdict.json: violations per app × device × rule that are "
+                                      "new, fixed, unchanged, or no longer judged.",
+                          epilog=DIFF_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    diff.add_argument("prev", metavar="PREV_DIR", type=Path, help="the earlier run's output folder (or its verdict.json)")
+    diff.add_argument("new", metavar="NEW_DIR", type=Path, help="the later run's output folder (or its verdict.json)")
+    diff.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
 
     if run_module is not None:
         run = sub.add_parser("run", help="launch apps on devices and check their splash screens and pop-ups",
@@ -145,6 +162,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _cmd_scan(args, parser)
         if args.command == "eval":
             return _cmd_eval(args, parser)
+        if args.command == "diff":
+            return _cmd_diff(args)
     except KeyboardInterrupt:
         print("splashcheck: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
@@ -249,6 +268,23 @@ def _cmd_scan(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         _warn(f"{len(unreadable)} of {len(images)} file(s) could not be analysed (see their error entries), "
               f"first: {scan_mod.safe_text(unreadable[0]['path'])}: {unreadable[0]['error']}")
     return code
+
+
+def _cmd_diff(args: argparse.Namespace) -> int:
+    from splashcheck import diff as diff_mod
+
+    try:
+        prev_file, prev = diff_mod.load_verdict(args.prev)
+        new_file, new = diff_mod.load_verdict(args.new)
+    except diff_mod.VerdictError as exc:
+        return _usage(str(exc))
+    changes = diff_mod.diff_verdicts(prev, new)
+    kw = dict(prev=prev_file, new=new_file, prev_verdict=prev, new_verdict=new)
+    if args.format == "json":
+        _emit(json.dumps(diff_mod.to_json(changes, **kw), indent=2, ensure_ascii=False))
+    else:
+        _emit(diff_mod.render_text(changes, **kw))
+    return diff_mod.exit_code(changes)
 
 
 def _cmd_eval(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:

@@ -29,6 +29,7 @@ everything it finished.
 
 from __future__ import annotations
 
+import functools
 import html
 import json
 import os
@@ -255,15 +256,18 @@ def attach_finding(finding: Finding, result: Any, *, device: str, app: str, app_
 
     allure.attach(finding_table_html(finding, device=device, app=app),
                   name=f"{title}: measured vs threshold", attachment_type=allure.attachment_type.HTML)
+    # A clean pass shows its evidence as thumbnails: the report's bytes go to what a reviewer must read.
+    clean = finding.outcome in (Outcome.PASS, Outcome.NOT_APPLICABLE)
     for path in finding.evidence:
-        _attach_file(path, f"{title}: {Path(path).stem.replace('_', ' ')}")
+        _attach_file(path, f"{title}: {Path(path).stem.replace('_', ' ')}",
+                     max_side=ATTACH_THUMB_SIDE if clean else ATTACH_MAX_SIDE)
     artifacts = getattr(result, "artifacts", {}) or {}
     wants_run_artifacts = finding.outcome not in (Outcome.PASS, Outcome.NOT_APPLICABLE) or not finding.evidence
     if wants_run_artifacts:
         for key, name in (("key_frame", "Key frame (annotated)"), ("contact_sheet", "Launch timeline (contact sheet)"),
                           ("animation", "Launch timeline (animation)")):
             if artifacts.get(key) and artifacts[key] not in finding.evidence:
-                _attach_file(artifacts[key], name)
+                _attach_file(artifacts[key], name, max_side=ATTACH_THUMB_SIDE if clean else ATTACH_MAX_SIDE)
     allure.attach(json.dumps(finding.to_json(), indent=2, ensure_ascii=False), name="finding.json",
                   attachment_type=allure.attachment_type.JSON)
 
@@ -314,14 +318,14 @@ _MIME = {".png": ("image/png", "png"), ".jpg": ("image/jpeg", "jpg"), ".jpeg": (
          ".txt": ("text/plain", "txt"), ".svg": ("image/svg+xml", "svg")}
 
 
-def _attach_file(path: str | os.PathLike[str], name: str) -> None:
+def _attach_file(path: str | os.PathLike[str], name: str, *, max_side: int | None = None) -> None:
     import allure
 
     p = Path(path)
     if not p.is_file():  # a folder (the raw timeline) or a missing file: nothing to show inline
         return
-    if p.suffix.lower() == ".png" and p.stat().st_size > ATTACH_PNG_MAX_BYTES:
-        small = _report_jpeg(p)
+    if p.suffix.lower() in _STILLS and (max_side is not None or p.stat().st_size > ATTACH_MAX_BYTES):
+        small = _report_jpeg(str(p), p.stat().st_mtime_ns, max_side or ATTACH_MAX_SIDE)
         if small is not None:
             allure.attach(small, name=name, attachment_type="image/jpeg", extension="jpg")
             return
@@ -329,25 +333,34 @@ def _attach_file(path: str | os.PathLike[str], name: str) -> None:
     allure.attach.file(str(p), name=name, attachment_type=mime, extension=ext)
 
 
-ATTACH_PNG_MAX_BYTES = 200_000
-"""Larger evidence PNGs go into the report as JPEG (the full-size PNG stays in the evidence folder):
-one device × app attaches its key frame to several tests, and a 30-app single-file report of
-full PNGs would not fit in a mail."""
-ATTACH_MAX_HEIGHT = 2000
-ATTACH_JPEG_QUALITY = 85
+_STILLS = (".png", ".jpg", ".jpeg")
+ATTACH_MAX_BYTES = 60_000
+"""Larger evidence stills go into the report as smaller JPEGs (the evidence folder keeps the file):
+one device × app attaches its key frame to several tests, and the single-file report embeds every
+attachment, so the report stays ≤ 1 MB per device × app run (``python -m splashcheck.sizes``)."""
+ATTACH_MAX_SIDE = 1000
+"""Longest side, px, of a still attached to a test that needs a look (violation, needs review, not run):
+labels of a 1082×2402 key frame stay readable."""
+ATTACH_THUMB_SIDE = 480
+"""Longest side, px, of a still attached to a test that passed cleanly (a thumbnail)."""
+ATTACH_MAX_HEIGHT = ATTACH_MAX_SIDE  # the name earlier versions used
+ATTACH_JPEG_QUALITY = 75
 
 
-def _report_jpeg(path: Path) -> bytes | None:
-    """The image at ``path`` as JPEG bytes, at most ``ATTACH_MAX_HEIGHT`` px tall; None if unreadable."""
+@functools.lru_cache(maxsize=64)
+def _report_jpeg(path: str | os.PathLike[str], mtime_ns: int = 0, max_side: int = ATTACH_MAX_SIDE) -> bytes | None:
+    """The image at ``path`` as JPEG bytes, its longer side at most ``max_side`` px; None if unreadable.
+    Cached per file version (``mtime_ns``): the same key frame is attached to several tests."""
     import cv2
     import numpy as np
 
     img = cv2.imdecode(np.fromfile(str(path), np.uint8), cv2.IMREAD_COLOR)
     if img is None:
         return None
-    if img.shape[0] > ATTACH_MAX_HEIGHT:
-        scale = ATTACH_MAX_HEIGHT / img.shape[0]
-        img = cv2.resize(img, (max(1, round(img.shape[1] * scale)), ATTACH_MAX_HEIGHT), interpolation=cv2.INTER_AREA)
+    scale = max_side / max(img.shape[:2])
+    if scale < 1:
+        size = (max(1, round(img.shape[1] * scale)), max(1, round(img.shape[0] * scale)))
+        img = cv2.resize(img, size, interpolation=cv2.INTER_AREA)
     ok, buf = cv2.imencode(".jpg", img, [cv2.IMWRITE_JPEG_QUALITY, ATTACH_JPEG_QUALITY])
     return buf.tobytes() if ok else None
 

@@ -1,7 +1,8 @@
 """Launch apps on devices, check their splash screens and pop-ups, and write an Allure report and a verdict.
 
-``splashcheck run`` runs the compliance suite (the project's ``tests/`` with its ``conftest.py``)
-through pytest, one test per rule × device × app, then builds the reports::
+``splashcheck run`` runs the compliance suite (``splashcheck/bundled/tests``, the project's ``tests/``,
+with the plugin :mod:`splashcheck.plugin`) through pytest, one test per rule × device × app, then builds
+the reports::
 
     <out>/verdict.json                      machine-readable verdict (rewritten after every app)
     <out>/junit.xml                         JUnit XML for CI systems
@@ -25,10 +26,9 @@ import time
 from pathlib import Path
 from typing import Any, Sequence
 
-from splashcheck import report
+from splashcheck import locations, report
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-SUITE_DIR = PROJECT_ROOT / "tests"
+SUITE_DIR = locations.SUITE_DIR.resolve()  # the real folder (in a checkout, the top-level tests/)
 
 EXIT_OK, EXIT_VIOLATION, EXIT_USAGE, EXIT_INCOMPLETE, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -90,11 +90,17 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--out", metavar="DIR", type=Path, default=Path("reports"),
                         help="output folder (default: reports/); earlier results in it are replaced")
     parser.add_argument("-n", "--workers", metavar="N", type=_workers, default=0,
-                        help="parallel pytest-xdist workers, or 'auto'; the tests of one device stay on one "
-                             "worker (default: 0, run in this process)")
+                        help="parallel pytest-xdist workers, or 'auto'; local Chromium devices share their apps "
+                             "as a queue, other devices stay on one worker each (default: 0, run in this process)")
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="one line per test and per check step")
     parser.add_argument("--no-html", action="store_true", help="skip the Allure HTML reports")
+    parser.add_argument("--history", metavar="FILE", type=Path, default=None,
+                        help="Allure history file (JSON lines) kept across runs, e.g. nightly/history.jsonl: each "
+                             "run appends one point, and the report shows trends and each test's history")
+    parser.add_argument("--keep-frames", action="store_true",
+                        help="keep full-resolution PNG timeline frames and evidence (≈ 5 MB per app; default: "
+                             "JPEG evidence, WebP frames and an animated WebP, ≈ 1 MB per app)")
     parser.add_argument("--pytest-arg", metavar="ARG", action="append", default=[],
                         help="extra argument for pytest, e.g. --pytest-arg=-k --pytest-arg=close_button; repeatable")
 
@@ -102,15 +108,15 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def pytest_command(args: argparse.Namespace, out: Path) -> list[str]:
     """The pytest command line that runs the suite for ``args`` (``out`` absolute)."""
     cmd = [sys.executable, "-m", "pytest", str(SUITE_DIR),
-           "--rootdir", str(PROJECT_ROOT), "-c", str(PROJECT_ROOT / "pyproject.toml"),
-           "-p", "no:cacheprovider",
+           "--rootdir", str(SUITE_DIR), "-c", str(SUITE_DIR / "pytest.ini"),
+           "-p", "splashcheck.plugin", "-p", "no:cacheprovider",
            "--sc-out", str(out),
            "--alluredir", str(out / "allure-results"), "--clean-alluredir",
            "--junitxml", str(out / "junit.xml"),
            "-o", "junit_suite_name=splashcheck",
            "-rfE"]  # skips are summarised by the plugin ("not run" reasons) and the table below
-    # pytest runs in the project folder (test paths read "tests/test_..."); every path the user
-    # gave is made absolute here, relative to the folder the command was started in.
+    # pytest runs in the suite's folder (checkout or installed package); every path the user gave is
+    # made absolute here, relative to the folder the command was started in.
     devices = args.devices or ("devices.yaml" if Path("devices.yaml").is_file() else None)
     if devices:
         cmd += ["--devices", str(Path(devices).expanduser().resolve())]
@@ -122,6 +128,8 @@ def pytest_command(args: argparse.Namespace, out: Path) -> list[str]:
     if args.profile:
         p = Path(args.profile)
         cmd += ["--profile", str(p.resolve()) if p.is_file() else args.profile]
+    if getattr(args, "keep_frames", False):
+        cmd.append("--sc-keep-frames")
     if args.workers:
         cmd += ["-n", str(args.workers), "--dist", "loadgroup"]
     if args.verbose:
@@ -148,7 +156,9 @@ def main(args: argparse.Namespace) -> int:
     install_termination_handlers()  # SIGTERM / SIGHUP: like Ctrl-C, but pytest must be told (below)
     # pytest dies with this process (PR_SET_PDEATHSIG): a run killed with SIGKILL leaves no tests
     # running in the background; pytest's own SIGTERM handling then stops Appium and Chromium.
-    proc = subprocess.Popen(cmd, cwd=PROJECT_ROOT, preexec_fn=parent_death_signal)
+    # Bytecode of the suite is not written into an installed package's folder.
+    proc = subprocess.Popen(cmd, cwd=SUITE_DIR, env=dict(os.environ, PYTHONDONTWRITEBYTECODE="1"),
+                            preexec_fn=parent_death_signal)
     try:
         rc = proc.wait()
     except KeyboardInterrupt as exc:  # Ctrl-C reached pytest too (same process group); SIGTERM did not
@@ -169,7 +179,10 @@ def main(args: argparse.Namespace) -> int:
     verdict = _read_verdict(out)
     reports = {}
     if not args.no_html and (out / "allure-results").is_dir():
-        reports = build_html_reports(out, title=_report_title(verdict))
+        history = args.history.expanduser().resolve() if getattr(args, "history", None) else None
+        if history is not None:
+            history.parent.mkdir(parents=True, exist_ok=True)
+        reports = build_html_reports(out, title=_report_title(verdict), history=history)
     print()
     if verdict and verdict.get("runs"):
         print(report.summary_table(verdict))
@@ -242,11 +255,13 @@ def _report_title(verdict: dict[str, Any] | None) -> str:
 # --------------------------------------------------------------------------------------------
 
 def find_allure() -> list[str] | None:
-    """The Allure 3 command: the project's pinned ``node_modules/.bin/allure``, else one on PATH."""
-    local = PROJECT_ROOT / "node_modules" / ".bin" / "allure"
+    """The Allure 3 command: the pinned ``node_modules/.bin/allure`` (:func:`splashcheck.locations.node_root`),
+    else one on PATH."""
+    root = locations.node_root()
+    local = root / "node_modules" / ".bin" / "allure"
     if local.exists():
         return [str(local)]
-    package = PROJECT_ROOT / "node_modules" / "allure" / "package.json"
+    package = root / "node_modules" / "allure" / "package.json"
     node = shutil.which("node")
     if package.is_file() and node:  # installed without bin links (npm --no-bin-links)
         try:
@@ -260,10 +275,19 @@ def find_allure() -> list[str] | None:
     return [on_path] if on_path else None
 
 
-def allure_config(title: str, *, single_file: bool) -> dict[str, Any]:
-    """Allure 3 configuration (``allurerc.json`` shape) for the "awesome" report."""
+def allure_config(title: str, *, single_file: bool, history: Path | None = None,
+                  append_history: bool = True) -> dict[str, Any]:
+    """Allure 3 configuration (``allurerc.json`` shape) for the "awesome" report.
+
+    ``history``: Allure 3's history file (``historyPath``, one JSON line per run); ``append_history``
+    False reads it for the trends without adding this run (the second report of one run).
+    """
+    extra: dict[str, Any] = {}
+    if history is not None:
+        extra = {"historyPath": str(history), "appendHistory": append_history}
     return {
         "name": title,
+        **extra,
         "categories": report.ALLURE_CATEGORIES,
         "plugins": {
             "awesome": {
@@ -279,9 +303,10 @@ def allure_config(title: str, *, single_file: bool) -> dict[str, Any]:
     }
 
 
-def build_html_reports(out: Path, *, title: str) -> dict[str, Path]:
+def build_html_reports(out: Path, *, title: str, history: Path | None = None) -> dict[str, Path]:
     """``allure generate`` twice: a folder report and a single-file one. Failures are reported,
-    not raised (the verdict does not depend on the HTML)."""
+    not raised (the verdict does not depend on the HTML). With ``history``, the first appends this
+    run to the history file and both show the trend."""
     allure = find_allure()
     if allure is None:
         print("splashcheck run: warning: Allure 3 not found (node_modules/.bin/allure); run scripts/setup.sh "
@@ -293,7 +318,9 @@ def build_html_reports(out: Path, *, title: str) -> dict[str, Path]:
         cfg = out / f".allurerc-{folder}.json"
         cmd = [*allure, "generate", str(out / "allure-results"), "--config", str(cfg), "--output", str(target)]
         try:  # a full disk (ENOSPC) or a vanished folder costs the HTML, never the verdict already written
-            cfg.write_text(json.dumps(allure_config(title, single_file=single), indent=2), encoding="utf-8")
+            config = allure_config(title, single_file=single, history=history,
+                                   append_history=not made and not single)
+            cfg.write_text(json.dumps(config, indent=2), encoding="utf-8")
             shutil.rmtree(target, ignore_errors=True)
             res = subprocess.run(cmd, cwd=out, capture_output=True, text=True, timeout=ALLURE_TIMEOUT_S,
                                  env=dict(os.environ, NO_COLOR="1", FORCE_COLOR="0", ALLURE_NO_ANALYTICS="true"))

@@ -41,16 +41,29 @@ def test_every_rule_gets_one_finding_and_the_dynamic_ones_are_judged(tmp_path):
     assert f["close-button-size"].outcome == Outcome.NOT_RUN
     # Evidence files exist and findings point at them.
     folder = tmp_path / "fake" / "fake"
-    for name in ("key_frame.png", "contact_sheet.png", "hot_zone.png", "after_close_tap.png", "result.json",
-                 "timeline/timeline.json"):
+    for name in ("key_frame.jpg", "contact_sheet.jpg", "hot_zone.jpg", "after_close_tap.jpg", "result.json",
+                 "timeline.webp", "timeline/timeline.json", "timeline/frames/0000.webp"):
         assert (folder / name).is_file(), name
-    assert str(folder / "hot_zone.png") in f["fullscreen-jump-link"].evidence
-    assert str(folder / "after_close_tap.png") in f["close-button-works"].evidence
+    assert not list(folder.rglob("*.png"))  # full-resolution PNG only with keep_frames
+    assert str(folder / "hot_zone.jpg") in f["fullscreen-jump-link"].evidence
+    assert str(folder / "after_close_tap.jpg") in f["close-button-works"].evidence
+    assert res.artifacts["animation"] == str(folder / "timeline.webp")
     doc = json.loads((folder / "result.json").read_text(encoding="utf-8"))
     assert doc["findings"]["fullscreen-jump-link"]["outcome"] == "violation"
     # Device time is accounted for, step by step.
     t = res.timings_s
     assert t["device_s"] == pytest.approx(t["timeline"] + t["close"] + t["hot_zone"] + t["shake"], abs=0.01)
+
+
+def test_keep_frames_writes_lossless_png_and_the_timeline_replays(tmp_path):
+    from harness.check import CheckOptions
+    from harness.timeline import load_timeline
+
+    _, res = _run(FakeApp(), tmp_path, options=CheckOptions(duration_s=3.0, detect_in_probes=False, keep_frames=True))
+    folder = tmp_path / "fake" / "fake"
+    assert res.artifacts["key_frame"] == str(folder / "key_frame.png") and (folder / "key_frame.png").is_file()
+    assert (folder / "timeline" / "frames" / "0000.png").is_file()
+    assert len(load_timeline(folder / "timeline").frames) > 1
 
 
 def test_two_tap_close_fake_close_and_reappearing_popup(tmp_path):

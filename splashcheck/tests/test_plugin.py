@@ -1,4 +1,5 @@
-"""The pytest plugin (``conftest.py``) and the compliance suite (``tests/``), run with pytester
+"""The pytest plugin (``splashcheck/plugin.py``, loaded by the thin top-level ``conftest.py`` in these
+projects) and the compliance suite (``tests/``), run with pytester
 against a fake checker: parametrisation, outcome mapping, retry on a dead session, incremental
 verdict.json, usage errors."""
 
@@ -118,7 +119,8 @@ def sc_check_app():
 def suite(pytester: pytest.Pytester):
     """A copy of the plugin and the suite in a temporary project, with fake devices and apps."""
     shutil.copy(ROOT / "conftest.py", pytester.path / "conftest.py")
-    shutil.copytree(ROOT / "tests", pytester.path / "tests", ignore=shutil.ignore_patterns("__pycache__"))
+    # Without the suite's pytest.ini: test ids keep their "tests/" prefix, the plugin comes from conftest.py.
+    shutil.copytree(ROOT / "tests", pytester.path / "tests", ignore=shutil.ignore_patterns("__pycache__", "pytest.ini"))
     (pytester.path / "devices.yaml").write_text(DEVICES_YAML)
     (pytester.path / "apps.yaml").write_text(APPS_YAML)
     (pytester.path / "tests" / "conftest.py").write_text(FAKE_CONFTEST)
@@ -171,7 +173,10 @@ def test_outcomes_map_to_fail_skip_and_warning_and_check_runs_once_per_app(suite
         "review": {"rules": {"splash-duration": "needs_review", "popup-reappears": "not_applicable"},
                    "reason": {"popup-reappears": "no pop-up window"}},
     })
-    result = pytester.runpytest("tests", "--device", "phone", "-ra", "-p", "no:cacheprovider")
+    # In-process run: when another self-test imported splashcheck.plugin first, pytest warns that it cannot
+    # assert-rewrite it; that warning is about the test order, not about the plugin's outcome mapping.
+    result = pytester.runpytest("tests", "--device", "phone", "-ra", "-p", "no:cacheprovider",
+                                "-W", "ignore::pytest.PytestAssertRewriteWarning")
     n = len(RULES)
     result.assert_outcomes(passed=3 * n - 3, failed=1, skipped=2, warnings=1)
     result.stdout.fnmatch_lines([
@@ -294,3 +299,21 @@ def test_self_tests_elsewhere_do_not_load_devices(pytester: pytest.Pytester):
     (pytester.path / "devices.yaml").write_text("not: [valid")  # never read
     pytester.makepyfile(test_other="def test_ok(): pass")
     pytester.runpytest("test_other.py", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_local_chromium_devices_share_an_app_queue_exclusive_devices_keep_one_worker():
+    from types import SimpleNamespace
+
+    from detectors.profiles import load_profile
+    from harness.device import AppSpec
+    from splashcheck.plugin import Plan, Run, xdist_group
+
+    devices = {"phone": SimpleNamespace(platform="chromium", is_local=True),
+               "hub": SimpleNamespace(platform="chromium", is_local=False),
+               "pixel": SimpleNamespace(platform="android", is_local=True)}
+    apps = [AppSpec(id="a", url="https://a.example/"), AppSpec(id="b", url="https://b.example/")]
+    runs = [Run(d, app, app.id) for d in devices for app in apps]
+    plan = Plan(Path("devices.yaml"), devices, runs, load_profile(), "cn-2023", Path("out"))
+    groups = {(r.device, r.app.id): xdist_group(plan, r) for r in runs}
+    assert groups == {("phone", "a"): "phone.a", ("phone", "b"): "phone.b",  # any worker takes the next app
+                      ("hub", "a"): "hub", ("hub", "b"): "hub", ("pixel", "a"): "pixel", ("pixel", "b"): "pixel"}

@@ -30,3 +30,15 @@ def test_unreadable_png_gives_none(tmp_path: Path) -> None:
     path = tmp_path / "broken.png"
     path.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\0" * 100)
     assert _report_jpeg(path) is None
+
+
+def test_clean_passes_get_thumbnails(tmp_path: Path) -> None:
+    from splashcheck.report import ATTACH_THUMB_SIDE
+
+    img = np.random.default_rng(5).integers(0, 255, (2402, 1082, 3), np.uint8)
+    path = tmp_path / "key_frame.jpg"
+    cv2.imwrite(str(path), img)
+    thumb = _report_jpeg(path, 0, ATTACH_THUMB_SIDE)
+    back = cv2.imdecode(np.frombuffer(thumb, np.uint8), cv2.IMREAD_COLOR)
+    assert max(back.shape[:2]) == ATTACH_THUMB_SIDE
+    assert len(thumb) < len(_report_jpeg(path)) / 3

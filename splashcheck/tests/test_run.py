@@ -138,8 +138,10 @@ def test_pytest_command_passes_options_through(tmp_path):
     args = _args(device=["chromium-phone", "chromium-small"], app=["compliant-splash", "https://m.example/"],
                  profile="strict", workers=2)
     cmd = run.pytest_command(args, tmp_path)
+    # The packaged suite (splashcheck/bundled/tests) is the project's tests/ (a symlink in a checkout).
     assert cmd[:4] == [sys.executable, "-m", "pytest", str(ROOT / "tests")]
     joined = " ".join(cmd)
+    assert "-p splashcheck.plugin" in joined and "--keep-frames" not in joined
     assert "--device chromium-phone --device chromium-small" in joined
     assert "--app compliant-splash --app https://m.example/" in joined
     assert "--profile strict" in joined and "-n 2 --dist loadgroup" in joined
@@ -191,6 +193,32 @@ def test_allure_html_reports_from_results(tmp_path):
     assert (made["report"].parent / "data").is_dir()
 
 
+def test_allure_history_accumulates_one_point_per_run(tmp_path):
+    """Two nightly runs with one history file: the file gets one line per run (not per report),
+    and the second report carries the first run in each test's history (the trend)."""
+    if run.find_allure() is None:
+        pytest.skip("Allure 3 is not installed (scripts/setup.sh)")
+    history = tmp_path / "nightly" / "history.jsonl"
+    history.parent.mkdir()
+    for night, status in enumerate(("passed", "failed")):
+        out = tmp_path / f"night{night}"
+        (out / "allure-results").mkdir(parents=True)
+        (out / "allure-results" / "1-result.json").write_text(json.dumps({
+            "uuid": f"u{night}", "historyId": "h1", "testCaseId": "t1", "fullName": "tests.test_close_button#size",
+            "name": "Close button size · tiny-close on phone", "status": status,
+            "start": 1000 * (night + 1), "stop": 1000 * (night + 1) + 5}))
+        made = run.build_html_reports(out, title="nightly", history=history)
+        assert set(made) == {"report", "one file"}
+        cfg = json.loads((out / ".allurerc-allure-report-single.json").read_text())
+        assert cfg["historyPath"] == str(history) and cfg["appendHistory"] is False
+    points = [json.loads(line) for line in history.read_text().splitlines() if line.strip()]
+    assert len(points) == 2
+    assert [next(iter(p["testResults"].values()))["status"] for p in points] == ["passed", "failed"]
+    # The second night's report embeds the first night as its history (what the trend widgets read).
+    shown = [json.loads(f.read_text()) for f in (tmp_path / "night1" / "allure-report" / "data" / "history").glob("*.json")]
+    assert [next(iter(h["testResults"].values()))["status"] for h in shown] == ["passed"]
+
+
 # ------------------------------------------------------------------------------ end to end
 
 def _stack_missing() -> str | None:
@@ -237,6 +265,13 @@ def test_splashcheck_run_on_the_local_stack(tmp_path):
     assert "[2/2] tiny-close on chromium-phone:" in proc.stdout  # per-app progress
     assert re.search(r"^chromium-phone +tiny-close +\S", proc.stdout, re.M)  # the summary table
     assert f"verdict:   {out / 'verdict.json'}" in proc.stdout
+    # Bounded evidence: no full-resolution PNG by default, each run within its budget.
+    from splashcheck import sizes
+
+    assert not list((out / "evidence").rglob("*.png"))
+    assert 0 < sizes.measure(out)["evidence_max_b"] <= sizes.EVIDENCE_BUDGET_B
+    for r in runs.values():
+        assert (out / r["artifacts"]["animation"]).is_file() and r["artifacts"]["animation"].endswith(".webp")
 
 
 @pytest.mark.parametrize("rc, runs, code", [

@@ -101,12 +101,7 @@ def test_full_disk_in_the_html_step_is_a_warning(tmp_path, monkeypatch, capsys):
 
 def test_full_disk_when_merging_the_verdict_is_a_warning_and_keeps_the_last_verdict(tmp_path, monkeypatch,
                                                                                     capsys):
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("sc_root_conftest", REPO / "conftest.py")
-    sc_conftest = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, sc_conftest)  # dataclasses look their module up
-    spec.loader.exec_module(sc_conftest)
+    from splashcheck import plugin as sc_conftest
 
     report.write_json_atomic(tmp_path / report.VERDICT_FILE, {"runs": [{"device": "d", "app": "a"}]})
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 import types
@@ -18,10 +17,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def plugin(monkeypatch):
-    spec = importlib.util.spec_from_file_location("sc_root_conftest_retries", REPO / "conftest.py")
-    mod = importlib.util.module_from_spec(spec)
-    monkeypatch.setitem(sys.modules, spec.name, mod)
-    spec.loader.exec_module(mod)
+    from splashcheck import plugin as mod
+
     return mod
 
 
