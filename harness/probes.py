@@ -261,6 +261,17 @@ def _relaunch(device: Device, app: AppSpec, track: WindowTrack, matcher: WindowM
 
 # ====================================================================== close probe
 
+def ready_to_tap_s(track: WindowTrack) -> float:
+    """Seconds after the window shows before its control is tapped: once the control is visible
+    (its dated delay) and settled, but while the window is still up — the settling time is cut so
+    that a window that ends by itself is tapped NATURAL_END_MARGIN_S before its recorded end."""
+    delay = track.delay_s or 0.0
+    ready = delay + CONTROL_SETTLE_S
+    if track.ended and track.end_t is not None:
+        ready = max(delay, min(ready, track.end_t - track.first_t - NATURAL_END_MARGIN_S))
+    return ready
+
+
 @dataclass
 class CloseProbe:
     """What tapping the close control did.
@@ -323,8 +334,7 @@ def probe_close(device: Device, app: AppSpec, track: WindowTrack, key_image: np.
     if point is None:
         point = _centre(control.box)  # type: ignore[union-attr]
     matcher = matcher_for(track, key_image, detect)
-    launch = _relaunch(device, app, track, matcher, clk,
-                       ready_after_s=(track.delay_s or 0.0) + CONTROL_SETTLE_S)
+    launch = _relaunch(device, app, track, matcher, clk, ready_after_s=ready_to_tap_s(track))
     res = CloseProbe(ran=True, point=(float(point[0]), float(point[1])), location_before=launch.location)
     closed_at: float | None = None
     for tap_no in (1, 2):

@@ -359,7 +359,9 @@ def layer_box(before: np.ndarray, after: np.ndarray, *, min_kept: float = LAYER_
 def _grey_crop(image: np.ndarray, box: Box) -> np.ndarray:
     h, w = image.shape[:2]
     x1, y1, x2, y2 = max(0, int(box[0])), max(0, int(box[1])), min(w, int(box[2])), min(h, int(box[3]))
-    crop = image[y1:y2, x1:x2]
+    crop = image[y1:y2, x1:x2] if x2 > x1 and y2 > y1 else image[:0, :0]
+    if crop.size == 0:
+        return np.zeros((0, 0), np.uint8)
     return cv2.cvtColor(crop, cv2.COLOR_BGR2GRAY) if crop.ndim == 3 else crop
 
 

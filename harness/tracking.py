@@ -311,7 +311,13 @@ def _make_track(frames: Sequence[Any], analyses: Sequence[FrameAnalysis], indice
                     frame_signature(frames[i].image), frame_signature(frames[j].image))):
                 key = i
                 break
-        control_first_t: float | None = frames[with_control[0]].t
+        # A control recognised late (a countdown ring read only near its end) was usually in
+        # the picture before: date it from the first frame whose control region shows it.
+        found = with_control[0]
+        best = max((c for c in analyses[found].controls if c.confidence >= min_conf), key=lambda c: c.confidence)
+        from harness.segments import control_onset
+        onset = control_onset([f.image for f in frames], best.box, found, indices[0])
+        control_first_t: float | None = frames[onset].t
     else:
         # No control ever: the most confident window frame is the evidence.
         key = max(indices, key=lambda i: (analyses[i].window.confidence if analyses[i].window else 0.0, -i))
