@@ -93,7 +93,8 @@ CORNER_RESCAN_DENSITY = WORK_PX_PER_DP
 
 def analyze_frame(frame: object, *, density: float | None = None, profile: Profile | str | None = None,
                   ui_tree: Sequence[UiNode] | None = None, reader: Any = None,
-                  status_bar_expected: bool = True, promote: bool = True) -> FrameAnalysis:
+                  status_bar_expected: bool = True, promote: bool = True,
+                  window: Window | None = None) -> FrameAnalysis:
     """Run the static detector stack on one frame.
 
     Parameters
@@ -117,6 +118,9 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
         taken as immersive (splash / interstitial); when False the 开屏 layout must show.
     promote : bool, default True
         Run the evidence-fusion probe when no window is found (see the module docstring).
+    window : Window, optional
+        A window known from other evidence (the launch timeline showed a transient screen the
+        window detector missed): the window stage is skipped and the controls are searched in it.
 
     Returns
     -------
@@ -154,8 +158,11 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
         finally:
             timings[name] = round(timings.get(name, 0.0) + _ms(t0), 3)
 
-    window: Window | None = stage("window", lambda: detect_window(
-        bgr, density=dens, status_bar_expected=status_bar_expected), None)
+    if window is None:
+        window = stage("window", lambda: detect_window(bgr, density=dens, status_bar_expected=status_bar_expected),
+                       None)
+    else:
+        promote = False
     probed: list[CloseControl] | None = None
     if window is None and promote and "window" not in failed:
         # evidence fusion: the whole content area, searched for a dismiss control that only

@@ -45,7 +45,9 @@ from harness.device import AppResult, AppSpec, Device, DeviceError
 from harness.probes import (CloseProbe, HotZoneProbe, ShakeProbe, draw_hot_zone, gentle_shake, matcher_for,
                             probe_close, probe_hot_zone, probe_shake, window_detector)
 from harness.timeline import REAL_CLOCK, Clock, record_launch, save_timeline
-from harness.tracking import WindowTrack, primary_track, track_timeline
+from harness.segments import (Segment, Segmentation, control_onset, coverage, draw_segment_strip,
+                               segment_timeline)
+from harness.tracking import WindowTrack, control_min_confidence, primary_track, track_timeline
 
 __all__ = ["check_app", "CheckOptions", "local_stack", "main"]
 
@@ -57,6 +59,11 @@ CONTACT_THUMB_WIDTH = 240
 # A splash still up when the recording stops is watched until it has been up max_duration + this (s).
 WATCH_MARGIN_S = 0.5
 WATCH_POLL_S = 0.1
+
+# A transient screen judged without a recognised window: the window's confidence, and the shortest
+# showing (s) on which a missing close control is a violation (shorter: needs_review).
+TEMPORAL_WINDOW_CONFIDENCE = 0.6
+TEMPORAL_MIN_SPLASH_S = 1.0
 
 Progress = Callable[[str], None]
 
@@ -132,7 +139,20 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
     tracks, analyses = track_timeline(timeline, profile=prof, reader=reader, analyze=analyze, stats=stats)
     step("analysis", t0, device_time=False)
     result.artifacts["analysed_frames"] = f"{int(stats.get('analysed', 0))}/{len(timeline.frames)}"
+    # The second line of evidence: how the screen changed (stable screens, transitions without input).
+    segmentation = segment_timeline(timeline)
+    result.artifacts["segments"] = json.dumps(segmentation.to_json())
+    crash = next((f.reason for a in analyses for f in a.findings
+                  if f.outcome is Outcome.NOT_RUN and f.reason and "crashed" in f.reason), None)
     track = primary_track(tracks)
+    temporal: Segment | None = None
+    if track is None and not crash and segmentation.transient():
+        # No window recognised, but the timeline shows a screen that went away by itself before
+        # the app's own screen: judge it as a splash anyway (no silent pass).
+        temporal = segmentation.transient()[0]
+        track = temporal_track(timeline, temporal, profile=prof, reader=reader, analyze=analyze)
+        tracks = [track]
+    result.coverage = coverage(segmentation, windows=len(tracks) if temporal is None else 0)
     if track is not None and prof.enabled("splash-duration"):
         t0 = clk.now()
         if _extend_watch(device, timeline, analyses, track, prof, clk,
@@ -147,20 +167,14 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
     findings: dict[str, Finding] = {}
     evidence: dict[str, list[str]] = {}
     enabled = [r for r in RULES if prof.enabled(r)]
-    sheet = _write_contact_sheet(timeline, analyses, tracks, folder)
+    sheet = _write_contact_sheet(timeline, analyses, tracks, folder, segmentation)
     if sheet:
         result.artifacts["contact_sheet"] = sheet
 
-    crash = next((f.reason for a in analyses for f in a.findings
-                  if f.outcome is Outcome.NOT_RUN and f.reason and "crashed" in f.reason), None)
     if track is None:
+        reason, judge = _no_window_policy(segmentation, crash, timeline, opts)
         if crash:
-            # A detector that crashed saw nothing: that is not "no window" (which would pass the app).
-            reason, judge = f"the detectors failed on this timeline: {crash}", _not_run
-        else:
-            reason = (f"no splash or pop-up window was seen in the first "
-                      f"{timeline.meta.get('duration_s', opts.duration_s)} s ({len(timeline.frames)} frames)")
-            judge = _not_applicable
+            result.coverage = "detectors failed"
         for rid in enabled:
             findings[rid] = judge(rid, reason, prof)
             if sheet:
@@ -168,6 +182,9 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
     else:
         _judge_track(device, app, track, timeline, prof, opts, clk, folder, findings, evidence, result, say, step,
                      reader, tracks)
+        if temporal is not None:
+            for rid, f in list(findings.items()):
+                findings[rid] = temporal_finding(f, temporal)
 
     # Every enabled rule gets exactly one finding.
     for rid in enabled:
@@ -333,6 +350,79 @@ def _judge_track(device: Device, app: AppSpec, track: WindowTrack, timeline: Any
                     _write_png(folder / "after_shake.png", sh.after_image))
 
 
+def _no_window_policy(seg: Segmentation, crash: str | None, timeline: Any, opts: CheckOptions
+                      ) -> tuple[str, Callable[[str, str, Profile], Finding]]:
+    """Reason and outcome for every window rule when no window (pixels or timeline) was judged.
+
+    ``not_applicable`` only when the timeline shows the first stable screen is the app's own
+    (no transient screen, nothing layered over it); a layer the detector did not recognise is
+    ``needs_review``; a crashed detector ``not_run``.
+    """
+    if crash:
+        # A detector that crashed saw nothing: that is not "no window" (which would pass the app).
+        return f"the detectors failed on this timeline: {crash}", _not_run
+    app = seg.first_app_screen()
+    layer = seg.layer_over(app) if app is not None else None
+    if layer is not None:
+        return (f"a layer appeared over the first screen (box {list(layer)}) but no window was recognised "
+                f"on it; look at the contact sheet", _needs_review)
+    n_screens = len(seg.content())
+    return (f"no splash or pop-up: the timeline's first stable screen is the app's own "
+            f"({n_screens} stable screen{'s' if n_screens != 1 else ''}, no transient screen, nothing layered "
+            f"over it) and no window was recognised in the first "
+            f"{timeline.meta.get('duration_s', opts.duration_s)} s ({len(timeline.frames)} frames)"), _not_applicable
+
+
+def temporal_track(timeline: Any, seg: Segment, *, profile: Profile, reader: Any = None,
+                   analyze: Callable[..., Any] | None = None) -> WindowTrack:
+    """A :class:`WindowTrack` for a transient screen that the window detector did not recognise.
+
+    The window is the whole screen (kind ``fullscreen``: a splash), shown from the segment's
+    first frame until the next stable screen; the key frame (the segment's middle frame) is
+    analysed with that window given, so close controls are searched and measured in it; a
+    control found is dated back through the segment (:func:`harness.segments.control_onset`).
+    """
+    from detectors.model import Window
+    if analyze is None:
+        from detectors.analyze import analyze_frame as analyze
+    frame = timeline.frames[seg.key]
+    h, w = frame.image.shape[:2]
+    window = Window(box=(0, 0, w, h), kind="fullscreen", confidence=TEMPORAL_WINDOW_CONFIDENCE,
+                    cues={"temporal": {"t_start": seg.t_start, "t_end": seg.t_end}})
+    tree = frame.ui_tree or next((timeline.frames[i].ui_tree for i in seg.indices if timeline.frames[i].ui_tree),
+                                 None)
+    analysis = analyze(frame.image, density=timeline.density, profile=profile, ui_tree=tree, reader=reader,
+                       status_bar_expected=bool(timeline.meta.get("status_bar", True)), window=window)
+    if analysis.window is None:  # an analyser that ignores the hint (tests): keep the timeline's window
+        analysis = dataclasses.replace(analysis, window=window)
+    min_conf = control_min_confidence(profile)
+    found = [c for c in analysis.controls if c.confidence >= min_conf]
+    control_t = None
+    if found:
+        best = max(found, key=lambda c: c.confidence)
+        onset = control_onset([f.image for f in timeline.frames], best.box, seg.key, seg.start)
+        control_t = timeline.frames[onset].t
+    return WindowTrack(first_t=seg.t_start, last_t=seg.last_t, ended=seg.ended, kind="fullscreen",
+                       box=(0, 0, w, h), control_first_t=control_t, analysis=analysis, key_index=seg.key,
+                       end_t=seg.t_end, frame_indices=list(seg.indices), control_frames=len(seg.indices) if found else 0,
+                       min_control_confidence=min_conf)
+
+
+def temporal_finding(f: Finding, seg: Segment) -> Finding:
+    """A finding judged on a transient screen, saying so; a violation on a screen shown under
+    TEMPORAL_MIN_SPLASH_S is only ``needs_review`` (a page still building up looks the same)."""
+    where = (f"judged from the timeline: a full-screen picture shown {seg.t_start:.1f}–"
+             f"{seg.t_end if seg.t_end is not None else seg.last_t:.1f} s went away without input before the "
+             f"app's screen, and the window detector did not recognise it")
+    outcome = f.outcome
+    if outcome is Outcome.VIOLATION and seg.duration_s < TEMPORAL_MIN_SPLASH_S:
+        outcome = Outcome.NEEDS_REVIEW
+        where += f"; shown only {seg.duration_s:.1f} s (< {TEMPORAL_MIN_SPLASH_S:g} s)"
+    if f.outcome is Outcome.NOT_APPLICABLE:
+        return f
+    return dataclasses.replace(f, outcome=outcome, reason=f"{f.reason}; {where}" if f.reason else where)
+
+
 def _extend_watch(device: Device, timeline: Any, analyses: list[Any], track: WindowTrack, prof: Profile, clk: Clock,
                   detect: Callable[[np.ndarray], Any] | None) -> bool:
     """Keep watching a splash that was still up when the recording stopped, until splash-duration can decide.
@@ -405,6 +495,10 @@ def _not_run(rule_id: str, reason: str, prof: Profile) -> Finding:
                        confidence=0.0)
 
 
+def _needs_review(rule_id: str, reason: str, prof: Profile) -> Finding:
+    return dataclasses.replace(_not_applicable(rule_id, reason, prof), outcome=Outcome.NEEDS_REVIEW, confidence=0.5)
+
+
 def _not_applicable(rule_id: str, reason: str, prof: Profile) -> Finding:
     try:
         from detectors.rules import not_applicable
@@ -465,8 +559,10 @@ def _write_annotated(img: np.ndarray, analysis: Any, path: Path) -> str:
     return _write_png(path, out)
 
 
-def _write_contact_sheet(timeline: Any, analyses: list[Any], tracks: list[WindowTrack], folder: Path) -> str | None:
-    """A grid of up to CONTACT_SHEET_FRAMES distinct frames with their times and window state."""
+def _write_contact_sheet(timeline: Any, analyses: list[Any], tracks: list[WindowTrack], folder: Path,
+                        segmentation: Segmentation | None = None) -> str | None:
+    """A grid of up to CONTACT_SHEET_FRAMES distinct frames with their times and window state, and
+    under it the segment strip (stable screens and transitions, see :func:`draw_segment_strip`)."""
     import cv2
     if not timeline.frames:
         return None
@@ -491,6 +587,13 @@ def _write_contact_sheet(timeline: Any, analyses: list[Any], tracks: list[Window
         sheet = contact_sheet(images, labels)
     except Exception:  # noqa: BLE001 - a plain tiling when the evidence module is missing or fails
         sheet = _tile(images, labels)
+    if segmentation is not None and segmentation.segments:
+        try:
+            t_max = max(timeline.frames[-1].t, 0.1)
+            strip = draw_segment_strip(segmentation, width=sheet.shape[1], t_max=t_max)
+            sheet = np.vstack([sheet, strip])
+        except Exception:  # noqa: BLE001 - the strip is a help for reviewers, not a reason to fail
+            pass
     return _write_png(folder / "contact_sheet.png", sheet)
 
 
@@ -521,7 +624,7 @@ def _hot_json(p: HotZoneProbe) -> dict[str, Any]:
 
 
 def _write_result_json(result: AppResult, folder: Path, tracks: list[WindowTrack]) -> None:
-    doc = {"device": result.device, "app": result.app, "error": result.error,
+    doc = {"device": result.device, "app": result.app, "error": result.error, "coverage": result.coverage,
            "findings": {k: f.to_json() for k, f in result.findings.items()},
            "artifacts": result.artifacts, "timings_s": result.timings_s,
            "tracks": [t.to_json() for t in tracks]}

@@ -152,3 +152,7 @@ class AppResult:
     artifacts: dict[str, str] = field(default_factory=dict)
     """name → file path: ``key_frame`` (annotated PNG), ``contact_sheet``, ``timeline`` (folder), ..."""
     timings_s: dict[str, float] = field(default_factory=dict)
+    coverage: str | None = None
+    """What the launch timeline showed and how it was judged (``harness.segments.coverage``):
+    ``window recognised``, ``transient screen judged without recognised window``,
+    ``no transient screen`` (the only case where the window rules are ``not_applicable``), ..."""

@@ -34,7 +34,7 @@ from harness.tracking import SIGNATURE_PIXEL_TOL, frame_signature
 
 __all__ = ["Segment", "Transition", "Segmentation", "segment_timeline", "segment_frames", "control_onset",
            "coverage", "layer_box", "COVERAGE_NO_TRANSIENT", "COVERAGE_WINDOW", "COVERAGE_TEMPORAL",
-           "COVERAGE_LAYER", "COVERAGE_EMPTY"]
+           "COVERAGE_LAYER", "COVERAGE_EMPTY", "segment_roles", "draw_segment_strip"]
 
 # A frame continues the current screen while at most this share of its downscaled pixels changed
 # (against the segment's first frame *or* the previous frame): a countdown digit, a ring or a
@@ -426,3 +426,56 @@ def coverage(seg: Segmentation, *, windows: int) -> str:
     if app is not None and seg.layer_over(app) is not None:
         return COVERAGE_LAYER
     return COVERAGE_NO_TRANSIENT
+
+
+# ----------------------------------------------------------------------------- evidence
+
+# Segment strip colours (BGR): transient screen, the app's screen, a layer, blank, other.
+STRIP_COLOURS = {"transient": (0, 140, 255), "app": (80, 175, 76), "layer": (180, 80, 160),
+                 "blank": (210, 210, 210), "other": (200, 150, 60)}
+STRIP_HEIGHT = 44
+
+
+def segment_roles(seg: Segmentation) -> list[str]:
+    """One role per segment: ``transient``, ``app``, ``layer``, ``blank`` or ``other``."""
+    trans = {(s.start, s.end) for s in seg.transient()}
+    app = seg.first_app_screen()
+    roles = []
+    for k, s in enumerate(seg.segments):
+        if s.blank:
+            roles.append("blank")
+        elif (s.start, s.end) in trans:
+            roles.append("transient")
+        elif k > 0 and seg.transitions[k - 1].layer is not None:
+            roles.append("layer")
+        elif app is not None and s == app:
+            roles.append("app")
+        else:
+            roles.append("other")
+    return roles
+
+
+def draw_segment_strip(seg: Segmentation, *, width: int, t_max: float) -> np.ndarray:
+    """A timeline strip ``(STRIP_HEIGHT, width, 3)`` uint8 BGR: one coloured block per stable
+    screen (colours in STRIP_COLOURS), a tick at each transition (red: after an input, black:
+    by itself), times in seconds."""
+    if width < 10 or t_max <= 0:
+        raise ValueError(f"need width ≥ 10 and t_max > 0, got {width!r}, {t_max!r}")
+    img = np.full((STRIP_HEIGHT, width, 3), 255, np.uint8)
+
+    def x(t: float) -> int:
+        return int(round(min(max(t / t_max, 0.0), 1.0) * (width - 1)))
+
+    for s, role in zip(seg.segments, segment_roles(seg)):
+        x1, x2 = x(s.t_start), x(s.t_end if s.t_end is not None else t_max)
+        cv2.rectangle(img, (x1, 4), (max(x1 + 1, x2 - 1), 24), STRIP_COLOURS[role], -1)
+        label = f"{role} {s.t_start:.1f}-{(s.t_end if s.t_end is not None else s.last_t):.1f}s"
+        cv2.putText(img, label, (x1 + 3, 19), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 0, 0), 1, cv2.LINE_AA)
+    for tr in seg.transitions:
+        colour = (0, 0, 230) if tr.by_input else (0, 0, 0)
+        cv2.line(img, (x(tr.t), 0), (x(tr.t), 28), colour, 2)
+    for t in range(int(t_max) + 1):
+        cv2.line(img, (x(t), 28), (x(t), 32), (90, 90, 90), 1)
+        cv2.putText(img, f"{t}s", (min(x(t) + 2, width - 20), 42), cv2.FONT_HERSHEY_SIMPLEX, 0.35, (60, 60, 60), 1,
+                    cv2.LINE_AA)
+    return img
