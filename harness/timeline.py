@@ -154,6 +154,9 @@ def record_launch(device: Device, app: AppSpec, *, duration_s: float = 6.0, fps:
         "location_end": location_end, "frames": len(frames),
         "fps": round((len(frames) - 1) / span, 2) if span > 0 else 0.0,
     })
+    if clk is REAL_CLOCK:
+        # the wall-clock instant of t = 0, to compare with times an app reports about itself
+        meta["t0_epoch"] = round(time.time() - (time.monotonic() - t0), 4)
     meta.setdefault("status_bar", shows_status_bar(str(getattr(device, "platform", "android"))))
     return Timeline(frames=frames, density=float(getattr(device, "density", 1.0) or 1.0), meta=meta)
 
