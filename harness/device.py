@@ -74,6 +74,8 @@ class Frame:
     t: float
     image: np.ndarray
     ui_tree: tuple[UiNode, ...] | None = None
+    activity: str | None = None
+    """Foreground activity when the UI tree was read (Android; an ad SDK's is a splash / pop-up cue)."""
 
 
 @dataclass

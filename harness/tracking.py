@@ -150,16 +150,21 @@ def analyze_timeline(timeline: Timeline, *, profile: Any = None, reader: Any = N
     last: FrameAnalysis | None = None
     analysed = 0
     last_tree = None
+    last_activity: str | None = None
     for f in timeline.frames:
         if f.ui_tree is not None:
             last_tree = f.ui_tree
+        if getattr(f, "activity", None):
+            last_activity = f.activity
         sig = frame_signature(f.image)
         if last is not None and last_sig is not None and same_signature(sig, last_sig):
             out.append(last)
             continue
+        # the foreground activity only when there is one (Android): analysers without it keep working
+        extra = {"activity": last_activity} if last_activity and use_ui_tree else {}
         last = analyze(f.image, density=timeline.density, profile=profile,
                        ui_tree=(f.ui_tree if f.ui_tree is not None else last_tree) if use_ui_tree else None,
-                       reader=reader, status_bar_expected=bool(timeline.meta.get("status_bar", True)))
+                       reader=reader, status_bar_expected=bool(timeline.meta.get("status_bar", True)), **extra)
         last_sig = sig
         analysed += 1
         out.append(last)
