@@ -52,6 +52,11 @@ INK_DELTA = 40
 MAX_NODE_DP = 120.0
 """Nodes larger than this (dp, either side) are containers, not controls."""
 
+AROUND_CARD_DP = 96.0
+"""A pop-up card's close control may sit just outside it: centred below the card (the circle-X
+under the card that most Chinese e-commerce pop-ups use) or above its top edge (knowledge §5.1 b).
+A named node this far (dp) above or below a non-fullscreen window, within its width, belongs to it."""
+
 STRUCTURAL_CONFIDENCE = 0.6
 """A nameless small leaf near ad text: above the default ``min_confidence`` (0.5), below a name."""
 
@@ -123,6 +128,17 @@ def ad_activity(activity: str | None, data: AdSdkData | None = None) -> Mapping[
         if any(n.startswith(e["prefix"]) for n in names if n):
             return e
     return None
+
+
+def _belongs_to(window: Window, cx: float, cy: float, density: float) -> bool:
+    """Whether a node centred at (cx, cy) belongs to ``window`` (inside it, or around a card)."""
+    wx1, wy1, wx2, wy2 = window.box
+    if wx1 <= cx < wx2 and wy1 <= cy < wy2:
+        return True
+    if window.kind == "fullscreen" or not wx1 <= cx < wx2:
+        return False
+    band = AROUND_CARD_DP * density
+    return wy2 <= cy < wy2 + band or wy1 - band <= cy < wy1
 
 
 def _short_id(resource_id: str) -> str:
@@ -227,7 +243,6 @@ def controls_from_ui_tree(
 def _named_controls(frame: np.ndarray, ui_tree: Sequence[UiNode], *, window: Window, density: float,
                     data: AdSdkData) -> list[tuple[CloseControl, Box]]:
     h, w = frame.shape[:2]
-    wx1, wy1, wx2, wy2 = window.box
     out: list[tuple[CloseControl, Box]] = []
     for node in ui_tree:
         x1, y1, x2, y2 = (max(0, node.box[0]), max(0, node.box[1]), min(w, node.box[2]), min(h, node.box[3]))
@@ -236,7 +251,7 @@ def _named_controls(frame: np.ndarray, ui_tree: Sequence[UiNode], *, window: Win
         if max(x2 - x1, y2 - y1) / density > MAX_NODE_DP:
             continue
         cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-        if not (wx1 <= cx < wx2 and wy1 <= cy < wy2) or not _names_dismiss(node, data):
+        if not _belongs_to(window, cx, cy, density) or not _names_dismiss(node, data):
             continue
         # Visible text makes a text control; a content-desc alone is an icon's accessible name.
         label = node.text.strip() or node.desc.strip()
@@ -279,7 +294,6 @@ def structural_controls(frame: np.ndarray, ui_tree: Sequence[UiNode], *, window:
         return []
     conf = STRUCTURAL_AD_ACTIVITY_CONFIDENCE if ad_activity(activity, d) else STRUCTURAL_CONFIDENCE
     h, w = frame.shape[:2]
-    wx1, wy1, wx2, wy2 = window.box
     out: list[tuple[CloseControl, Box]] = []
     for node in ui_tree:
         if not node.clickable or node.text.strip() or node.desc.strip():
@@ -293,7 +307,7 @@ def structural_controls(frame: np.ndarray, ui_tree: Sequence[UiNode], *, window:
         if bw <= 0 or bh <= 0 or max(bw, bh) / density > max_side or max(bw / bh, bh / bw) > max_aspect:
             continue
         cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
-        if not (wx1 <= cx < wx2 and wy1 <= cy < wy2):
+        if not _belongs_to(window, cx, cy, density):
             continue
         if min(((cx - ax) ** 2 + (cy - ay) ** 2) ** 0.5 for ax, ay in anchors) > radius:
             continue

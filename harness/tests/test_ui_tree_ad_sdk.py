@@ -127,3 +127,15 @@ def test_ad_sdk_data_is_checked(tmp_path):
     bad.write_text("activities:\n  - {prefix: com.x., sdk: X, role: splash}\n", encoding="utf-8")
     with pytest.raises(ValueError, match="source"):
         load_ad_sdk(bad)
+
+
+def test_a_named_close_just_below_a_card_belongs_to_it():
+    from detectors.model import UiNode
+    card = Window(box=(150, 700, 930, 1530), kind="card", confidence=0.9, scrim=True)
+    below = UiNode(box=(480, 1575, 600, 1695), desc="关闭", resource_id="popup-close", cls="button")
+    far = UiNode(box=(480, 2100, 600, 2220), desc="关闭", resource_id="other-close", cls="button")
+    found = controls_from_ui_tree(_frame(below.box, far.box), [below, far], window=card, density=DENSITY)
+    assert [t for _, t in found] == [below.box]
+    # a full-screen window has no outside
+    assert controls_from_ui_tree(_frame(below.box), [below], window=Window((0, 0, W, 1500), "fullscreen", 0.9),
+                                 density=DENSITY) == []
