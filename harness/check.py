@@ -195,159 +195,263 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
     return result
 
 
+@dataclasses.dataclass
+class _Judging:
+    """Everything a launch rule's judge may read, and where findings and evidence go.
+
+    Probes run lazily, once per kind (:meth:`probe`), with crash isolation: a crashing probe is
+    a ``ran=False`` result with the error (its rules become ``not_run``); a
+    :class:`~harness.device.DeviceError` propagates (the caller retries the app).
+    """
+
+    device: Device
+    app: AppSpec
+    track: WindowTrack
+    tracks: list[WindowTrack]
+    timeline: Any
+    prof: Profile
+    opts: CheckOptions
+    clk: Clock
+    folder: Path
+    result: AppResult
+    step: Callable[..., None]
+    findings: dict[str, Finding]
+    evidence: dict[str, list[str]]
+    key_img: np.ndarray
+    key_path: str
+    detect: Callable[[np.ndarray], Any] | None
+    probes: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def sheet(self) -> str | None:
+        return self.result.artifacts.get("contact_sheet")
+
+    def add_evidence(self, rule_id: str, *paths: str | None) -> None:
+        self.evidence.setdefault(rule_id, []).extend(p for p in paths if p)
+
+    def probe(self, kind: str) -> Any:
+        if kind not in self.probes:
+            run, failed = PROBES[kind]
+            t0 = self.clk.now()
+            try:
+                self.probes[kind] = run(self)
+            except DeviceError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a crashing probe is a not_run finding, the run goes on
+                self.probes[kind] = failed(ran=False, reason=f"{kind.replace('_', '-')} probe failed: {_err(exc)}")
+            self.step(kind, t0)
+        return self.probes[kind]
+
+
+# ----------------------------------------------------------------------------- probes (evidence)
+
+def _run_close(j: _Judging) -> CloseProbe:
+    p = j.prof
+    close = probe_close(j.device, j.app, j.track, j.key_img,
+                        max_close_time_s=_value(p, "close-button-works", "max_close_time", 1.0),
+                        watch_s=_value(p, "popup-reappears", "watch_time", 3.0) if p.enabled("popup-reappears") else 0.0,
+                        clock=j.clk, detect=j.detect)
+    j.result.artifacts["close_probe"] = json.dumps(_close_json(close))
+    if close.after_image is not None:
+        j.result.artifacts["after_close_tap"] = _write_png(j.folder / "after_close_tap.png", close.after_image)
+    if close.reappear_image is not None:
+        j.result.artifacts["reappeared"] = _write_png(j.folder / "reappeared.png", close.reappear_image)
+    return close
+
+
+def _run_hot_zone(j: _Judging) -> HotZoneProbe:
+    frames = j.timeline.frames
+    tree = frames[j.track.key_index].ui_tree or next(
+        (frames[i].ui_tree for i in j.track.frame_indices if frames[i].ui_tree), None)
+    hz = probe_hot_zone(j.device, j.app, j.track, j.key_img, max_launches=j.opts.hot_zone_launches,
+                        max_taps=j.opts.hot_zone_taps, density=j.timeline.density, clock=j.clk, ui_tree=tree,
+                        detect=j.detect)
+    j.result.artifacts["hot_zone"] = json.dumps(_hot_json(hz))
+    if hz.ran and hz.fraction is not None:
+        j.result.artifacts["hot_zone_map"] = _write_png(j.folder / "hot_zone.png", draw_hot_zone(j.key_img, hz))
+    return hz
+
+
+def _run_shake(j: _Judging) -> ShakeProbe:
+    return probe_shake(j.device, j.app, j.track, j.key_img, spec=gentle_shake(j.prof), clock=j.clk, detect=j.detect)
+
+
+PROBES: dict[str, tuple[Callable[[_Judging], Any], Callable[..., Any]]] = {
+    "close": (_run_close, CloseProbe),
+    "hot_zone": (_run_hot_zone, HotZoneProbe),
+    "shake": (_run_shake, ShakeProbe),
+}
+"""Probe kind → (run on the device, result type for a crashed run). Timed as a step of that name."""
+
+
+# ----------------------------------------------------------------------------- judges
+
+def _judge_frame_rules(j: _Judging) -> None:
+    """present / size / contrast / placement from the key frame's analysis of every window of the
+    launch ("every splash/pop-up window" must have a findable close control): a rule keeps its
+    worst finding, with the window named."""
+    for f in j.track.analysis.findings:
+        if f.rule in j.findings and f.outcome.rank <= j.findings[f.rule].outcome.rank:
+            continue
+        j.findings[f.rule] = f
+    for rid in FRAME_RULES:
+        j.add_evidence(rid, j.key_path)
+    for n, other in enumerate(_other_windows(j)):
+        other_key = _write_annotated(j.timeline.frames[other.key_index].image, other.analysis,
+                                     j.folder / f"key_frame_window{n + 2}.png")
+        j.result.artifacts[f"key_frame_window{n + 2}"] = other_key
+        for rid, f in worse_findings(j.findings, list(other.analysis.findings), where=_where(other)):
+            j.findings[rid] = f
+            j.evidence[rid] = [other_key] + ([j.sheet] if j.sheet else [])
+
+
+def _other_windows(j: _Judging) -> list[WindowTrack]:
+    return [t for t in j.tracks if t is not j.track and len(t.frame_indices) > 1]
+
+
+def _where(t: WindowTrack) -> str:
+    return f"{t.kind} window at {t.first_t:.1f} s"
+
+
+def _judge_delay(j: _Judging) -> Finding:
+    from detectors import rules as R
+    rid = "close-button-delay"
+    f = _safe_judge(rid, j.prof, lambda: R.judge_delay(j.track.delay_s, profile=j.prof,
+                                                       box=j.track.control.box if j.track.control else None))
+    j.add_evidence(rid, j.key_path, j.sheet)
+    for other in _other_windows(j):
+        g = _safe_judge(rid, j.prof, lambda o=other: R.judge_delay(o.delay_s, profile=j.prof,
+                                                                   box=o.control.box if o.control else None))
+        for _, worse in worse_findings({rid: f}, [g], where=_where(other)):
+            f = worse
+    return f
+
+
+def _judge_duration(j: _Judging) -> Finding:
+    from detectors import rules as R
+    rid = "splash-duration"
+    j.add_evidence(rid, j.sheet)
+    # The splash is the full-screen window of the launch: the primary one, or else the first seen.
+    splash = j.track if j.track.kind == "fullscreen" else next(
+        (t for t in j.tracks if t.kind == "fullscreen" and len(t.frame_indices) > 1), None)
+    if splash is None:
+        return _not_applicable(rid, f"the window is a {j.track.kind} pop-up, not a splash screen", j.prof)
+    return _safe_judge(rid, j.prof, lambda: R.judge_duration(round(splash.visible_s, 3), splash.ended, profile=j.prof))
+
+
+def _judge_works(j: _Judging) -> Finding:
+    from detectors import rules as R
+    rid = "close-button-works"
+    close: CloseProbe = j.probe("close")
+    j.add_evidence(rid, j.key_path, j.result.artifacts.get("after_close_tap"))
+    if not close.ran:
+        return _not_run(rid, close.reason or "not run", j.prof)
+    closed = close.closed
+    if close.ambiguous and close.taps > 1:
+        closed = False  # gone after the second tap, just when it ends on its own: the taps did not close it
+    cbox = j.track.control.box if j.track.control else None
+    f = _safe_judge(rid, j.prof, lambda: R.judge_works(closed, close.jumped, close.close_time_s, close.taps,
+                                                       profile=j.prof, box=cbox))
+    if close.ambiguous and f.outcome == Outcome.PASS:
+        f = dataclasses.replace(f, outcome=Outcome.NEEDS_REVIEW, reason=close.ambiguous)
+    return f
+
+
+def _judge_reappears(j: _Judging) -> Finding:
+    from detectors import rules as R
+    rid = "popup-reappears"
+    close: CloseProbe = j.probe("close")
+    j.add_evidence(rid, j.result.artifacts.get("reappeared") or j.result.artifacts.get("after_close_tap"))
+    if close.reappeared is None:
+        why = close.reason if not close.ran else (
+            "the close tap jumped to the ad, so there was no closed window to watch" if close.jumped else
+            "the window did not close, so there was no closed window to watch")
+        return _not_run(rid, why or "not run", j.prof)
+    return _safe_judge(rid, j.prof, lambda: R.judge_reappears(close.reappeared, close.reappear_after_s, profile=j.prof))
+
+
+def _judge_hot_zone(j: _Judging) -> Finding:
+    from detectors import rules as R
+    rid = "fullscreen-jump-link"
+    hz: HotZoneProbe = j.probe("hot_zone")
+    if hz.ran and hz.fraction is not None:
+        j.add_evidence(rid, j.result.artifacts.get("hot_zone_map"))
+        return _safe_judge(rid, j.prof, lambda: R.judge_hot_zone(hz.screen_fraction, hz.screen_uncertainty,
+                                                                 len(hz.probes), profile=j.prof, box=j.track.box))
+    if rid not in j.findings:
+        return _not_run(rid, hz.reason or "not run", j.prof)
+    # Keep the static cue of the key frame, saying why the probes did not decide; a cue alone
+    # never passes the rule (only taps can show where the picture jumps).
+    f = j.findings[rid]
+    outcome = Outcome.NEEDS_REVIEW if f.outcome is Outcome.PASS else f.outcome
+    return dataclasses.replace(f, outcome=outcome, reason=f"{f.reason or ''}; tap probes not run: {hz.reason}".lstrip("; "))
+
+
+def _judge_shake(j: _Judging) -> Finding:
+    from detectors import rules as R
+    rid = "shake-sensitivity"
+    sh: ShakeProbe = j.probe("shake")
+    if not sh.ran:
+        return _not_run(rid, sh.reason or "not run", j.prof)
+    if sh.after_image is not None:
+        j.add_evidence(rid, _write_png(j.folder / "after_shake.png", sh.after_image))
+    return _safe_judge(rid, j.prof, lambda: R.judge_shake(sh.jumped, sh.spec_measured(), profile=j.prof))
+
+
+@dataclasses.dataclass(frozen=True)
+class LaunchRule:
+    """A rule judged over a launch: the evidence it needs and its judge.
+
+    ``needs``: ``frame`` (the key frames' analyses), ``segment`` (the window's time span in the
+    timeline), or ``probe:<kind>`` (a device probe of :data:`PROBES`, run once for all its rules).
+    """
+
+    needs: str
+    judge: Callable[[_Judging], Finding | None]
+
+
+FRAME_RULES = ("close-button-present", "close-button-size", "close-button-contrast", "close-button-placement")
+
+LAUNCH_RULES: dict[str, LaunchRule] = {
+    **{rid: LaunchRule("frame", lambda j: None) for rid in FRAME_RULES},  # judged together, see _judge_frame_rules
+    "close-button-delay": LaunchRule("segment", _judge_delay),
+    "splash-duration": LaunchRule("segment", _judge_duration),
+    "close-button-works": LaunchRule("probe:close", _judge_works),
+    "popup-reappears": LaunchRule("probe:close", _judge_reappears),
+    "fullscreen-jump-link": LaunchRule("probe:hot_zone", _judge_hot_zone),
+    "shake-sensitivity": LaunchRule("probe:shake", _judge_shake),
+}
+"""Rule id → what it needs and its judge, in the order they run (probes in that order on the device)."""
+
+
 def _judge_track(device: Device, app: AppSpec, track: WindowTrack, timeline: Any, prof: Profile, opts: CheckOptions,
                  clk: Clock, folder: Path, findings: dict[str, Finding], evidence: dict[str, list[str]],
                  result: AppResult, say: Progress, step: Callable[..., None], reader: Any,
                  tracks: list[WindowTrack]) -> None:
-    from detectors import rules as R
-
+    """The one runner of the launch rules: frame rules from the analyses, then each enabled
+    :data:`LAUNCH_RULES` entry with its evidence; a judge that crashes is ``not_run`` with the error."""
     key_img = timeline.frames[track.key_index].image
-    detect = window_detector(timeline.density, status_bar=bool(timeline.meta.get("status_bar", True))) if opts.detect_in_probes else None
-    control = track.control
-    cbox = control.box if control else None
     key_path = _write_annotated(key_img, track.analysis, folder / "key_frame.png")
     result.artifacts["key_frame"] = key_path
-    sheet = result.artifacts.get("contact_sheet")
-
-    # Static rules: the key frame's analysis (worst finding per rule when a rule gave several).
-    for f in track.analysis.findings:
-        if f.rule in findings and f.outcome.rank <= findings[f.rule].outcome.rank:
+    detect = window_detector(timeline.density, status_bar=bool(timeline.meta.get("status_bar", True))) \
+        if opts.detect_in_probes else None
+    j = _Judging(device=device, app=app, track=track, tracks=tracks, timeline=timeline, prof=prof, opts=opts,
+                 clk=clk, folder=folder, result=result, step=step, findings=findings, evidence=evidence,
+                 key_img=key_img, key_path=key_path, detect=detect)
+    _judge_frame_rules(j)
+    for rid, rule in LAUNCH_RULES.items():
+        if rule.needs == "frame" or not prof.enabled(rid):
             continue
-        findings[f.rule] = f
-    for rid in ("close-button-present", "close-button-size", "close-button-contrast", "close-button-placement"):
-        evidence.setdefault(rid, []).append(key_path)
-
-    # Timeline rules.
-    if prof.enabled("close-button-delay"):
-        findings["close-button-delay"] = _safe_judge("close-button-delay", prof, lambda: R.judge_delay(
-            track.delay_s, profile=prof, box=cbox))
-        evidence.setdefault("close-button-delay", []).extend([key_path] + ([sheet] if sheet else []))
-
-    # Other windows of the same launch (a splash, then a pop-up on the home screen): "every
-    # splash/pop-up window" must have a findable close control, so the frame rules and the delay
-    # are judged on each; a rule keeps its worst finding. Probes below act on the primary window.
-    for n, other in enumerate(t for t in tracks if t is not track and len(t.frame_indices) > 1):
-        other_key = _write_annotated(timeline.frames[other.key_index].image, other.analysis,
-                                     folder / f"key_frame_window{n + 2}.png")
-        result.artifacts[f"key_frame_window{n + 2}"] = other_key
-        other_findings = list(other.analysis.findings)
-        if prof.enabled("close-button-delay"):
-            other_findings.append(_safe_judge("close-button-delay", prof, lambda o=other: R.judge_delay(
-                o.delay_s, profile=prof, box=o.control.box if o.control else None)))
-        for rid, f in worse_findings(findings, other_findings, where=f"{other.kind} window at {other.first_t:.1f} s"):
+        if rule.needs.startswith("probe:") and not opts.probes:
+            continue
+        try:
+            f = rule.judge(j)
+        except DeviceError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a judge bug must not sink the other rules
+            f = _not_run(rid, f"judging failed: {_err(exc)}", prof)
+        if f is not None:
             findings[rid] = f
-            evidence[rid] = [other_key] + ([sheet] if sheet else [])
-    if prof.enabled("splash-duration"):
-        # The splash is the full-screen window of the launch: the primary one, or else the first seen.
-        splash = track if track.kind == "fullscreen" else next(
-            (t for t in tracks if t.kind == "fullscreen" and len(t.frame_indices) > 1), None)
-        if splash is not None:
-            dur = splash.visible_s
-            findings["splash-duration"] = _safe_judge("splash-duration", prof, lambda: R.judge_duration(
-                round(dur, 3), splash.ended, profile=prof))
-        else:
-            findings["splash-duration"] = _not_applicable(
-                "splash-duration", f"the window is a {track.kind} pop-up, not a splash screen", prof)
-        if sheet:
-            evidence.setdefault("splash-duration", []).append(sheet)
-
-    if not opts.probes:
-        return
-
-    # Close probe (close-button-works, popup-reappears).
-    close: CloseProbe | None = None
-    if prof.enabled("close-button-works") or prof.enabled("popup-reappears"):
-        t0 = clk.now()
-        try:
-            close = probe_close(device, app, track, key_img,
-                                max_close_time_s=_value(prof, "close-button-works", "max_close_time", 1.0),
-                                watch_s=_value(prof, "popup-reappears", "watch_time", 3.0) if prof.enabled(
-                                    "popup-reappears") else 0.0, clock=clk, detect=detect)
-        except DeviceError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a crashing probe is a not_run finding, the run goes on
-            close = CloseProbe(ran=False, reason=f"close probe failed: {_err(exc)}")
-        step("close", t0)
-        result.artifacts["close_probe"] = json.dumps(_close_json(close))
-        paths = []
-        if close.after_image is not None:
-            paths.append(_write_png(folder / "after_close_tap.png", close.after_image))
-        if close.reappear_image is not None:
-            paths.append(_write_png(folder / "reappeared.png", close.reappear_image))
-        if prof.enabled("close-button-works"):
-            if not close.ran:
-                findings["close-button-works"] = _not_run("close-button-works", close.reason or "not run", prof)
-            else:
-                closed = close.closed
-                if close.ambiguous and close.taps > 1:
-                    # Gone after the second tap, just when it ends on its own: the taps did not close it.
-                    closed = False
-                f = _safe_judge("close-button-works", prof, lambda: R.judge_works(
-                    closed, close.jumped, close.close_time_s, close.taps, profile=prof, box=cbox))
-                if close.ambiguous and f.outcome == Outcome.PASS:
-                    f = dataclasses.replace(f, outcome=Outcome.NEEDS_REVIEW, reason=close.ambiguous)
-                findings["close-button-works"] = f
-            evidence.setdefault("close-button-works", []).extend([key_path] + paths[:1])
-        if prof.enabled("popup-reappears"):
-            if close.reappeared is None:
-                why = close.reason if not close.ran else (
-                    "the close tap jumped to the ad, so there was no closed window to watch" if close.jumped else
-                    "the window did not close, so there was no closed window to watch")
-                findings["popup-reappears"] = _not_run("popup-reappears", why, prof)
-            else:
-                findings["popup-reappears"] = _safe_judge("popup-reappears", prof, lambda: R.judge_reappears(
-                    close.reappeared, close.reappear_after_s, profile=prof))
-            evidence.setdefault("popup-reappears", []).extend(paths[1:] or paths[:1])
-
-    # Hot zone (fullscreen-jump-link).
-    if prof.enabled("fullscreen-jump-link"):
-        t0 = clk.now()
-        try:
-            tree = timeline.frames[track.key_index].ui_tree or next(
-                (timeline.frames[i].ui_tree for i in track.frame_indices if timeline.frames[i].ui_tree), None)
-            hz = probe_hot_zone(device, app, track, key_img, max_launches=opts.hot_zone_launches,
-                                max_taps=opts.hot_zone_taps, density=timeline.density, clock=clk, ui_tree=tree,
-                                detect=detect)
-        except DeviceError:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            hz = HotZoneProbe(ran=False, reason=f"hot-zone probe failed: {_err(exc)}")
-        step("hot_zone", t0)
-        result.artifacts["hot_zone"] = json.dumps(_hot_json(hz))
-        if hz.ran and hz.fraction is not None:
-            map_path = _write_png(folder / "hot_zone.png", draw_hot_zone(key_img, hz))
-            result.artifacts["hot_zone_map"] = map_path
-            findings["fullscreen-jump-link"] = _safe_judge("fullscreen-jump-link", prof, lambda: R.judge_hot_zone(
-                hz.screen_fraction, hz.screen_uncertainty, len(hz.probes), profile=prof, box=track.box))
-            evidence.setdefault("fullscreen-jump-link", []).append(map_path)
-        elif "fullscreen-jump-link" not in findings:
-            findings["fullscreen-jump-link"] = _not_run("fullscreen-jump-link", hz.reason or "not run", prof)
-        else:
-            # Keep the static cue of the key frame, saying why the probes did not decide; a cue alone
-            # never passes the rule (only taps can show where the picture jumps).
-            f = findings["fullscreen-jump-link"]
-            outcome = Outcome.NEEDS_REVIEW if f.outcome is Outcome.PASS else f.outcome
-            findings["fullscreen-jump-link"] = dataclasses.replace(
-                f, outcome=outcome, reason=f"{f.reason or ''}; tap probes not run: {hz.reason}".lstrip("; "))
-
-    # Shake.
-    if prof.enabled("shake-sensitivity"):
-        t0 = clk.now()
-        try:
-            sh = probe_shake(device, app, track, key_img, spec=gentle_shake(prof), clock=clk, detect=detect)
-        except DeviceError:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            sh = ShakeProbe(ran=False, reason=f"shake probe failed: {_err(exc)}")
-        step("shake", t0)
-        if not sh.ran:
-            findings["shake-sensitivity"] = _not_run("shake-sensitivity", sh.reason or "not run", prof)
-        else:
-            findings["shake-sensitivity"] = _safe_judge("shake-sensitivity", prof, lambda: R.judge_shake(
-                sh.jumped, sh.spec_measured(), profile=prof))
-            if sh.after_image is not None:
-                evidence.setdefault("shake-sensitivity", []).append(
-                    _write_png(folder / "after_shake.png", sh.after_image))
 
 
 def _no_window_policy(seg: Segmentation, crash: str | None, timeline: Any, opts: CheckOptions

@@ -93,7 +93,58 @@ def test_no_window_makes_every_rule_not_applicable_without_probing(tmp_path):
     dev, res = _run(FakeApp(t_show=99), tmp_path)
     assert {f.outcome for f in res.findings.values()} == {Outcome.NOT_APPLICABLE}
     assert all("no splash or pop-up" in f.reason for f in res.findings.values())
+    assert res.coverage == "no transient screen"
     assert dev.launches == 1 and not dev.taps
+
+
+class BlindAnalyzer:
+    """Sees no window by itself (like a pixel detector that misses a splash); given a window (the
+    timeline's), finds the controls in it and judges the static rules like analyze_frame."""
+
+    def __call__(self, frame, *, window=None, **kw):
+        from dataclasses import replace
+        from detectors.rules import judge_static
+        from harness.tests.fakes import fake_analyze
+        a = fake_analyze(frame, **{k: v for k, v in kw.items() if k in ("density", "profile", "ui_tree", "reader")})
+        if window is None:
+            return replace(a, window=None, controls=(), ctas=(), findings=())
+        a = replace(a, window=window)
+        return replace(a, findings=tuple(judge_static(window, a.controls, [None] * len(a.controls),
+                                                      frame_shape=frame.shape, density=a.density,
+                                                      profile=kw.get("profile"))))
+
+
+def _run_blind(app: FakeApp, tmp_path: Path):
+    dev = FakeDevice(app)
+    res = check_app(dev, APP, profile=load_profile(), out_dir=tmp_path, reader=None, options=OPTS,
+                    clock=dev.clock, analyze=BlindAnalyzer())
+    return dev, res
+
+
+def test_a_transient_screen_the_detector_missed_is_judged_as_a_splash(tmp_path):
+    dev, res = _run_blind(FakeApp(control=None, t_end=1.8), tmp_path)
+    assert res.coverage == "transient screen judged without recognised window"
+    f = res.findings["close-button-present"]
+    assert f.outcome == Outcome.VIOLATION and "judged from the timeline" in f.reason
+    assert str(tmp_path / "fake" / "fake" / "key_frame.png") in f.evidence
+    assert res.findings["close-button-delay"].outcome == Outcome.VIOLATION  # no control while it was up
+    assert res.findings["splash-duration"].measured["duration_s"] == pytest.approx(1.6, abs=0.25)
+    # the tap probes ran on it (no control to tap, so the hot-zone probe did the tapping)
+    assert res.findings["fullscreen-jump-link"].outcome == Outcome.PASS and dev.taps
+    assert res.findings["close-button-works"].outcome == Outcome.NOT_RUN
+
+
+def test_a_short_transient_screen_without_control_needs_review(tmp_path):
+    _, res = _run_blind(FakeApp(control=None, t_end=0.8), tmp_path)
+    f = res.findings["close-button-present"]
+    assert f.outcome == Outcome.NEEDS_REVIEW and "shown only" in f.reason
+
+
+def test_a_control_on_a_transient_screen_is_dated_from_its_start_and_tapped(tmp_path):
+    _, res = _run_blind(FakeApp(t_end=2.5), tmp_path)
+    assert res.findings["close-button-present"].outcome == Outcome.PASS
+    assert res.findings["close-button-delay"].outcome == Outcome.PASS
+    assert res.findings["close-button-works"].outcome == Outcome.PASS
 
 
 def test_a_crashing_probe_is_not_run_with_its_error_and_the_rest_goes_on(tmp_path, monkeypatch):
