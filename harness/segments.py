@@ -99,10 +99,23 @@ class Segment:
     t_end: float | None
     key: int
     blank: bool = False
+    t_before: float | None = None
+    """Time of the last frame before the segment (None for the first frame of the timeline)."""
 
     @property
     def ended(self) -> bool:
         return self.t_end is not None
+
+    @property
+    def appeared_t(self) -> float:
+        """Best estimate (s) of when the screen appeared: midway between the frame before it and its
+        first frame (the change happened in between; halves the error of taking either frame)."""
+        return self.t_start if self.t_before is None else (self.t_before + self.t_start) / 2
+
+    @property
+    def gone_t(self) -> float | None:
+        """Best estimate (s) of when it went away: midway between its last frame and ``t_end``."""
+        return None if self.t_end is None else (self.last_t + self.t_end) / 2
 
     @property
     def duration_s(self) -> float:
@@ -116,6 +129,8 @@ class Segment:
     def to_json(self) -> dict[str, Any]:
         return {"start": self.start, "end": self.end, "t_start": self.t_start, "last_t": self.last_t,
                 "t_end": self.t_end, "key": self.key, "blank": self.blank,
+                "appeared_t": round(self.appeared_t, 3),
+                "gone_t": None if self.gone_t is None else round(self.gone_t, 3),
                 "duration_s": round(self.duration_s, 3)}
 
 
@@ -291,7 +306,8 @@ def segment_frames(times: Sequence[float], images: Sequence[np.ndarray], *, inpu
         key = idx[len(idx) // 2]
         segs.append(Segment(start=first, end=last, t_start=float(times[first]), last_t=float(times[last]),
                             t_end=None if t_end is None else float(t_end), key=key,
-                            blank=float(np.std(sigs[key])) < BLANK_MAX_STD))
+                            blank=float(np.std(sigs[key])) < BLANK_MAX_STD,
+                            t_before=float(times[first - 1]) if first > 0 else None))
     trans: list[Transition] = []
     for n in range(len(segs) - 1):
         a, b = segs[n], segs[n + 1]

@@ -60,6 +60,8 @@ def test_splash_with_countdown_ring_then_home_is_one_transient_screen():
     splash, app = content
     assert splash.t_start == 0.0 and splash.t_end == pytest.approx(3.0)
     assert splash.duration_s == pytest.approx(3.0)
+    assert splash.appeared_t == 0.0 and splash.gone_t == pytest.approx(2.9)  # midway 2.8 → 3.0
+    assert app.appeared_t == pytest.approx(2.9) and app.gone_t is None
     assert not seg.transitions[0].by_input and seg.transitions[0].layer is None
     assert seg.transient() == [splash]
     assert seg.first_app_screen() == app and not app.ended
