@@ -64,6 +64,7 @@ WATCH_POLL_S = 0.1
 # showing (s) on which a missing close control is a violation (shorter: needs_review).
 TEMPORAL_WINDOW_CONFIDENCE = 0.6
 TEMPORAL_MIN_SPLASH_S = 1.0
+COVERAGE_STAYS = "full-screen first screen without close control stays"
 
 Progress = Callable[[str], None]
 
@@ -158,6 +159,9 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
         if _extend_watch(device, timeline, analyses, track, prof, clk,
                          window_detector(timeline.density, status_bar=bool(timeline.meta.get("status_bar", True))) if opts.detect_in_probes else None):
             step("watch_longer", t0)
+    stays = track is not None and temporal is None and _first_screen_stays(track, tracks, segmentation)
+    if stays:
+        result.coverage = COVERAGE_STAYS
     if opts.save_timeline:
         t0 = clk.now()
         save_timeline(timeline, folder / "timeline")
@@ -179,6 +183,19 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
             findings[rid] = judge(rid, reason, prof)
             if sheet:
                 evidence.setdefault(rid, []).append(sheet)
+    elif stays:
+        # A full-screen picture with no close control that is the first screen and never goes away:
+        # the app's own screen (a game lobby, an immersive home) or a splash that cannot be closed.
+        # The timeline cannot tell them apart: a person must look (never a silent pass, never a
+        # false "pop-up without close").
+        key_path = _write_annotated(timeline.frames[track.key_index].image, track.analysis, folder / "key_frame.png")
+        result.artifacts["key_frame"] = key_path
+        why = (f"the only window is a full-screen picture without a close control that is the first stable screen "
+               f"and stays ({track.visible_s:.1f} s, still up when the recording stopped): the app's own screen "
+               f"(a game or immersive home) or a splash that cannot be closed; look at the key frame")
+        for rid in enabled:
+            findings[rid] = _needs_review(rid, why, prof)
+            evidence.setdefault(rid, []).extend([key_path] + ([sheet] if sheet else []))
     else:
         _judge_track(device, app, track, timeline, prof, opts, clk, folder, findings, evidence, result, say, step,
                      reader, tracks)
@@ -477,6 +494,18 @@ def _no_window_policy(seg: Segmentation, crash: str | None, timeline: Any, opts:
             f"{timeline.meta.get('duration_s', opts.duration_s)} s ({len(timeline.frames)} frames)"), _not_applicable
 
 
+def _first_screen_stays(track: WindowTrack, tracks: list[WindowTrack], seg: Segmentation) -> bool:
+    """The only window is a full-screen one without a close control that never went away and is
+    the timeline's first stable content screen (no transient screen before it)."""
+    if track.kind != "fullscreen" or track.control is not None or track.ended:
+        return False
+    if any(t is not track and len(t.frame_indices) > 1 for t in tracks) or seg.transient():
+        return False
+    content = seg.content()
+    own = seg.segment_at(track.key_index)
+    return bool(content) and own is not None and own == content[0] and not own.ended
+
+
 def temporal_track(timeline: Any, seg: Segment, *, profile: Profile, reader: Any = None,
                    analyze: Callable[..., Any] | None = None) -> WindowTrack:
     """A :class:`WindowTrack` for a transient screen that the window detector did not recognise.
@@ -696,8 +725,9 @@ def _write_contact_sheet(timeline: Any, analyses: list[Any], tracks: list[Window
             t_max = max(timeline.frames[-1].t, 0.1)
             strip = draw_segment_strip(segmentation, width=sheet.shape[1], t_max=t_max)
             sheet = np.vstack([sheet, strip])
-        except Exception:  # noqa: BLE001 - the strip is a help for reviewers, not a reason to fail
-            pass
+        except Exception as exc:  # noqa: BLE001 - the strip is a help for reviewers, not a reason to fail
+            import warnings
+            warnings.warn(f"segment strip not drawn: {_err(exc)}", RuntimeWarning)
     return _write_png(folder / "contact_sheet.png", sheet)
 
 

@@ -237,3 +237,20 @@ def test_static_jump_cue_alone_never_passes_when_the_tap_probes_fail(tmp_path, m
     f = res.findings["fullscreen-jump-link"]
     assert f.outcome == Outcome.NEEDS_REVIEW
     assert "tap probes not run" in f.reason and "probe bug" in f.reason
+
+
+def test_a_full_screen_first_screen_without_close_that_stays_needs_review(tmp_path):
+    """A game-like home the detector takes for a full-screen window: neither a pass nor a pop-up."""
+    dev, res = _run(FakeApp(control=None, t_show=0.0), tmp_path)
+    assert res.coverage == check_mod.COVERAGE_STAYS
+    assert {f.outcome for f in res.findings.values()} == {Outcome.NEEDS_REVIEW}
+    assert "app's own screen" in res.findings["close-button-present"].reason and not dev.taps
+
+
+def test_run_record_carries_coverage_and_the_summary_says_when_nothing_applied(tmp_path):
+    from splashcheck import report
+    _, res = _run(FakeApp(t_show=99), tmp_path)
+    rec = report.run_record(res, app_given="fake", out_dir=tmp_path)
+    assert rec["coverage"] == "no transient screen"
+    table = report.summary_table({"runs": [rec]})
+    assert "every rule not_applicable (coverage: no transient screen)" in table

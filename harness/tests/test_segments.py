@@ -171,3 +171,15 @@ def test_control_fading_in_is_dated_when_it_became_visible():
 def test_control_onset_checks_its_indices():
     with pytest.raises(ValueError):
         control_onset([home()], BOX, found=1, first=0)
+
+
+def test_segment_strip_colours_each_screen_by_role():
+    from harness.segments import STRIP_COLOURS, STRIP_HEIGHT, draw_segment_strip, segment_roles
+    times, images = sequence([(0.0, np.full((H, W, 3), 255, np.uint8)), (0.6, photo(1)), (3.0, home())])
+    seg = segment_frames(times, images)
+    assert segment_roles(seg) == ["blank", "transient", "app"]
+    strip = draw_segment_strip(seg, width=600, t_max=6.0)
+    assert strip.shape == (STRIP_HEIGHT, 600, 3)
+    # sample each block's colour away from its label text (row 6: above the text)
+    for t, role in ((0.3, "blank"), (2.0, "transient"), (5.0, "app")):
+        assert tuple(int(v) for v in strip[6, int(t / 6.0 * 599)]) == STRIP_COLOURS[role]
