@@ -243,6 +243,11 @@ def _relaunch(device: Device, app: AppSpec, track: WindowTrack, matcher: WindowM
                 window_t = el
             if el >= window_t + ready_after_s:
                 break
+            rest = window_t + ready_after_s - el
+            if rest <= CONTROL_SETTLE_S:
+                # a short settle: wait it out instead of another screenshot (≈ 0.15 s, more on a busy host)
+                clock.sleep(rest)
+                break
         elif window_t is not None:
             misses += 1
             if misses >= 2:
