@@ -45,7 +45,7 @@ from harness.device import AppResult, AppSpec, Device, DeviceError
 from harness.probes import (CloseProbe, HotZoneProbe, ShakeProbe, draw_hot_zone, gentle_shake, matcher_for,
                             probe_close, probe_hot_zone, probe_shake, window_detector)
 from harness.timeline import REAL_CLOCK, Clock, record_launch, save_timeline
-from harness.segments import (Segment, Segmentation, control_onset, coverage, draw_segment_strip,
+from harness.segments import (COVERAGE_NO_TRANSIENT, Segment, Segmentation, control_onset, coverage, draw_segment_strip,
                                segment_timeline)
 from harness.tracking import WindowTrack, control_min_confidence, primary_track, track_timeline
 
@@ -64,7 +64,10 @@ WATCH_POLL_S = 0.1
 # showing (s) on which a missing close control is a violation (shorter: needs_review).
 TEMPORAL_WINDOW_CONFIDENCE = 0.6
 TEMPORAL_MIN_SPLASH_S = 1.0
-COVERAGE_STAYS = "full-screen first screen without close control stays"
+# A full-screen first screen without close control still there this long after launch (s) is the app's own.
+STAYS_WATCH_S = 12.0
+# A fast capture whose first stable screen is blank this long (s) before any content lost its paints.
+LOST_PAINTS_BLANK_S = 2.0
 
 Progress = Callable[[str], None]
 
@@ -131,6 +134,11 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
     # 1. launch timeline
     t0 = clk.now()
     timeline = record_launch(device, app, duration_s=opts.duration_s, fps=opts.fps, clock=clk)
+    if _lost_paints(timeline):
+        # A screencast sends frames only on repaints; on a busy host it can lose the first screens and
+        # show a long blank page, then the app. Record the launch again by polling screenshots.
+        timeline = record_launch(device, app, duration_s=opts.duration_s, fps=opts.fps, clock=clk, fast=False)
+        timeline.meta["re_recorded"] = "a fast capture showed a long blank screen before the first content"
     step("timeline", t0)
     result.artifacts["timeline_fps"] = str(timeline.meta.get("fps"))
 
@@ -143,6 +151,8 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
     # The second line of evidence: how the screen changed (stable screens, transitions without input).
     segmentation = segment_timeline(timeline)
     result.artifacts["segments"] = json.dumps(segmentation.to_json())
+    for t in tracks:
+        align_to_segment(t, segmentation, timeline)
     crash = next((f.reason for a in analyses for f in a.findings
                   if f.outcome is Outcome.NOT_RUN and f.reason and "crashed" in f.reason), None)
     track = primary_track(tracks)
@@ -161,7 +171,12 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
             step("watch_longer", t0)
     stays = track is not None and temporal is None and _first_screen_stays(track, tracks, segmentation)
     if stays:
-        result.coverage = COVERAGE_STAYS
+        t0 = clk.now()
+        _extend_watch(device, timeline, analyses, track, prof, clk, None, until_t=STAYS_WATCH_S)
+        step("watch_longer", t0)
+        stays = not track.ended  # gone after all: a splash without a close control, judged below
+    if stays:
+        result.coverage = COVERAGE_NO_TRANSIENT
     if opts.save_timeline:
         t0 = clk.now()
         save_timeline(timeline, folder / "timeline")
@@ -184,17 +199,15 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
             if sheet:
                 evidence.setdefault(rid, []).append(sheet)
     elif stays:
-        # A full-screen picture with no close control that is the first screen and never goes away:
-        # the app's own screen (a game lobby, an immersive home) or a splash that cannot be closed.
-        # The timeline cannot tell them apart: a person must look (never a silent pass, never a
-        # false "pop-up without close").
+        # A full-screen picture with no close control that is the first screen and still there after
+        # STAYS_WATCH_S: the app's own screen (a game lobby, an immersive home), not a splash or pop-up.
         key_path = _write_annotated(timeline.frames[track.key_index].image, track.analysis, folder / "key_frame.png")
         result.artifacts["key_frame"] = key_path
-        why = (f"the only window is a full-screen picture without a close control that is the first stable screen "
-               f"and stays ({track.visible_s:.1f} s, still up when the recording stopped): the app's own screen "
-               f"(a game or immersive home) or a splash that cannot be closed; look at the key frame")
+        why = (f"no splash or pop-up: the detector saw a full-screen picture without a close control, but it is the "
+               f"timeline's first stable screen and still there {track.last_t:.1f} s after launch (no transient "
+               f"screen before it, nothing layered over it): the app's own screen")
         for rid in enabled:
-            findings[rid] = _needs_review(rid, why, prof)
+            findings[rid] = _not_applicable(rid, why, prof)
             evidence.setdefault(rid, []).extend([key_path] + ([sheet] if sheet else []))
     else:
         _judge_track(device, app, track, timeline, prof, opts, clk, folder, findings, evidence, result, say, step,
@@ -494,6 +507,36 @@ def _no_window_policy(seg: Segmentation, crash: str | None, timeline: Any, opts:
             f"{timeline.meta.get('duration_s', opts.duration_s)} s ({len(timeline.frames)} frames)"), _not_applicable
 
 
+def _lost_paints(timeline: Any) -> bool:
+    """A fast capture that shows a blank screen for LOST_PAINTS_BLANK_S or more, then content."""
+    if timeline.meta.get("mode") != "capture" or not timeline.frames:
+        return False
+    seg = segment_timeline(timeline)
+    return bool(seg.segments) and seg.segments[0].blank and seg.segments[0].ended and \
+        seg.segments[0].duration_s >= LOST_PAINTS_BLANK_S
+
+
+def align_to_segment(track: WindowTrack, seg: Segmentation, timeline: Any) -> None:
+    """Start a window track where its stable screen started (in place).
+
+    A segment is one screen (≤ SEGMENT_MAX_CHANGED of it changes), so a window recognised in a
+    later frame of it was there from the segment's first frame; the close control is dated again
+    over the longer span.
+    """
+    first = track.frame_indices[0] if track.frame_indices else None
+    own = seg.segment_at(first) if first is not None else None
+    if own is None or own.blank or own.start >= first:
+        return
+    early = [i for i in range(own.start, first)]
+    track.frame_indices[:0] = early
+    track.first_t = timeline.frames[own.start].t
+    c = track.control
+    if c is not None and track.control_first_t is not None:
+        found = next((i for i in track.frame_indices if timeline.frames[i].t >= track.control_first_t), first)
+        onset = control_onset([f.image for f in timeline.frames], c.box, found, own.start)
+        track.control_first_t = timeline.frames[onset].t
+
+
 def _first_screen_stays(track: WindowTrack, tracks: list[WindowTrack], seg: Segmentation) -> bool:
     """The only window is a full-screen one without a close control that never went away and is
     the timeline's first stable content screen (no transient screen before it)."""
@@ -557,18 +600,20 @@ def temporal_finding(f: Finding, seg: Segment) -> Finding:
 
 
 def _extend_watch(device: Device, timeline: Any, analyses: list[Any], track: WindowTrack, prof: Profile, clk: Clock,
-                  detect: Callable[[np.ndarray], Any] | None) -> bool:
+                  detect: Callable[[np.ndarray], Any] | None, *, until_t: float | None = None) -> bool:
     """Keep watching a splash that was still up when the recording stopped, until splash-duration can decide.
 
     The app is still running the recorded launch: screenshots continue its timeline until the
-    window goes away or has been up ``max_duration`` + WATCH_MARGIN_S. The track is updated in
+    window goes away or has been up ``max_duration`` + WATCH_MARGIN_S (or until ``until_t`` s after
+    launch when given). The track is updated in
     place; new frames join the timeline (their analyses are the key frame's or none). Returns
     True when it watched.
     """
     t_launch = timeline.meta.get("t0_clock")
     if track.ended or track.kind != "fullscreen" or not isinstance(t_launch, (int, float)):
         return False
-    target = track.first_t + _value(prof, "splash-duration", "max_duration", 5.0) + WATCH_MARGIN_S
+    target = until_t if until_t is not None else (
+        track.first_t + _value(prof, "splash-duration", "max_duration", 5.0) + WATCH_MARGIN_S)
     if track.last_t >= target:
         return False
     from harness.device import Frame

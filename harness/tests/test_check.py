@@ -239,12 +239,20 @@ def test_static_jump_cue_alone_never_passes_when_the_tap_probes_fail(tmp_path, m
     assert "tap probes not run" in f.reason and "probe bug" in f.reason
 
 
-def test_a_full_screen_first_screen_without_close_that_stays_needs_review(tmp_path):
-    """A game-like home the detector takes for a full-screen window: neither a pass nor a pop-up."""
+def test_a_full_screen_first_screen_without_close_that_stays_is_the_apps_own(tmp_path):
+    """A game-like home the detector takes for a full-screen window: watched longer, then not_applicable."""
     dev, res = _run(FakeApp(control=None, t_show=0.0), tmp_path)
-    assert res.coverage == check_mod.COVERAGE_STAYS
-    assert {f.outcome for f in res.findings.values()} == {Outcome.NEEDS_REVIEW}
+    assert res.coverage == "no transient screen"
+    assert {f.outcome for f in res.findings.values()} == {Outcome.NOT_APPLICABLE}
     assert "app's own screen" in res.findings["close-button-present"].reason and not dev.taps
+    assert res.timings_s["watch_longer"] > 0
+
+
+def test_a_full_screen_first_screen_that_goes_late_is_judged_as_a_splash(tmp_path):
+    _, res = _run(FakeApp(control=None, t_show=0.0, t_end=8.0), tmp_path)
+    assert res.coverage == "window recognised"
+    assert res.findings["close-button-delay"].outcome == Outcome.VIOLATION  # never a control while it was up
+    assert res.findings["splash-duration"].outcome != Outcome.NOT_APPLICABLE
 
 
 def test_run_record_carries_coverage_and_the_summary_says_when_nothing_applied(tmp_path):
