@@ -262,3 +262,28 @@ def test_run_record_carries_coverage_and_the_summary_says_when_nothing_applied(t
     assert rec["coverage"] == "no transient screen"
     table = report.summary_table({"runs": [rec]})
     assert "every rule not_applicable (coverage: no transient screen)" in table
+
+
+def test_a_track_recognised_late_starts_where_its_screen_started():
+    import numpy as np
+    from detectors.model import CloseControl, FrameAnalysis, Window
+    from harness.device import Frame, Timeline
+    from harness.segments import segment_timeline
+    from harness.tracking import WindowTrack
+    blank = np.full((400, 200, 3), 255, np.uint8)
+    splash = np.full((400, 200, 3), 60, np.uint8)
+    splash[20:40, 150:190] = 250  # its control, there from the start
+    frames = [Frame(t=k * 0.2, image=blank if k < 2 else splash) for k in range(20)]
+    tl = Timeline(frames=frames, density=2.0, meta={"mode": "capture"})
+    a = FrameAnalysis(width=200, height=400, density=2.0, density_estimated=False,
+                      window=Window((0, 0, 200, 400), "fullscreen", 0.9),
+                      controls=(CloseControl((150, 20, 190, 40), "text", 0.9),))
+    tr = WindowTrack(first_t=2.0, last_t=3.8, ended=False, kind="fullscreen", box=(0, 0, 200, 400),
+                     control_first_t=3.0, analysis=a, key_index=15, frame_indices=list(range(10, 20)))
+    check_mod.align_to_segment(tr, segment_timeline(tl), tl)
+    assert tr.first_t == pytest.approx(0.4) and tr.frame_indices[0] == 2
+    assert tr.delay_s == pytest.approx(0.0)
+    assert not check_mod._lost_paints(tl)  # 0.4 s of blank is a page loading
+    long_blank = Timeline(frames=[Frame(t=k * 0.2, image=blank if k < 15 else splash) for k in range(20)],
+                          density=2.0, meta={"mode": "capture"})
+    assert check_mod._lost_paints(long_blank)
