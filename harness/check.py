@@ -64,6 +64,9 @@ WATCH_POLL_S = 0.1
 # showing (s) on which a missing close control is a violation (shorter: needs_review).
 TEMPORAL_WINDOW_CONFIDENCE = 0.6
 TEMPORAL_MIN_SPLASH_S = 1.0
+# A window the pixels call a pop-up with a confidence below this is weak evidence: when the timeline shows
+# it is the first screen, has no close control and stays, the temporal evidence decides (app's own screen).
+WEAK_WINDOW_CONFIDENCE = 0.6
 # A full-screen first screen without close control still there this long after launch (s) is the app's own.
 STAYS_WATCH_S = 12.0
 # A fast capture whose first stable screen is blank this long (s) before any content lost its paints.
@@ -203,7 +206,8 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
         # STAYS_WATCH_S: the app's own screen (a game lobby, an immersive home), not a splash or pop-up.
         key_path = _write_annotated(timeline.frames[track.key_index].image, track.analysis, folder / "key_frame.png")
         result.artifacts["key_frame"] = key_path
-        why = (f"no splash or pop-up: the detector saw a full-screen picture without a close control, but it is the "
+        why = (f"no splash or pop-up: the detector saw a {track.kind} window without a close control "
+               f"(confidence {track.analysis.window.confidence if track.analysis.window else 0:.2f}), but it is the "
                f"timeline's first stable screen and still there {track.last_t:.1f} s after launch (no transient "
                f"screen before it, nothing layered over it): the app's own screen")
         for rid in enabled:
@@ -538,10 +542,16 @@ def align_to_segment(track: WindowTrack, seg: Segmentation, timeline: Any) -> No
 
 
 def _first_screen_stays(track: WindowTrack, tracks: list[WindowTrack], seg: Segmentation) -> bool:
-    """The only window is a full-screen one without a close control that never went away and is
-    the timeline's first stable content screen (no transient screen before it)."""
-    if track.kind != "fullscreen" or track.control is not None or track.ended:
+    """The only window has no close control, never went away, and is the timeline's first stable
+    content screen (no transient screen before it, it did not come as a layer over another screen);
+    and the pixels call it full-screen, or a pop-up with confidence under WEAK_WINDOW_CONFIDENCE
+    (the temporal evidence then outweighs a weak pixel call: a game lobby's framed art is not a
+    pop-up)."""
+    if track.control is not None or track.ended:
         return False
+    if track.kind != "fullscreen" and track.analysis.window is not None and \
+            track.analysis.window.confidence >= WEAK_WINDOW_CONFIDENCE:
+        return False  # a clear pop-up the pixels are sure of: judged as one
     if any(t is not track and len(t.frame_indices) > 1 for t in tracks) or seg.transient():
         return False
     content = seg.content()
@@ -610,7 +620,7 @@ def _extend_watch(device: Device, timeline: Any, analyses: list[Any], track: Win
     True when it watched.
     """
     t_launch = timeline.meta.get("t0_clock")
-    if track.ended or track.kind != "fullscreen" or not isinstance(t_launch, (int, float)):
+    if track.ended or (track.kind != "fullscreen" and until_t is None) or not isinstance(t_launch, (int, float)):
         return False
     target = until_t if until_t is not None else (
         track.first_t + _value(prof, "splash-duration", "max_duration", 5.0) + WATCH_MARGIN_S)

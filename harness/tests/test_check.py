@@ -248,6 +248,21 @@ def test_a_full_screen_first_screen_without_close_that_stays_is_the_apps_own(tmp
     assert res.timings_s["watch_longer"] > 0
 
 
+def test_a_weak_pop_up_call_on_a_first_screen_that_stays_is_the_apps_own(tmp_path, monkeypatch):
+    import dataclasses
+    from harness.tests import fakes
+
+    def weak(frame, **kw):
+        a = fakes.fake_analyze(frame, **kw)
+        return dataclasses.replace(a, window=dataclasses.replace(a.window, confidence=0.5)) if a.window else a
+    dev = FakeDevice(FakeApp(control=None, t_show=0.0, kind="dialog", window=(40, 200, 360, 600), scrim=True))
+    res = check_app(dev, APP, profile=load_profile(), out_dir=tmp_path, reader=None, options=OPTS,
+                    clock=dev.clock, analyze=lambda f, **kw: weak(f, kind="dialog", **kw))
+    assert res.coverage == "no transient screen" and res.timings_s["watch_longer"] > 5
+    assert res.findings["close-button-present"].outcome == Outcome.NOT_APPLICABLE
+    assert "dialog window" in res.findings["close-button-present"].reason
+
+
 def test_a_full_screen_first_screen_that_goes_late_is_judged_as_a_splash(tmp_path):
     _, res = _run(FakeApp(control=None, t_show=0.0, t_end=8.0), tmp_path)
     assert res.coverage == "window recognised"
@@ -287,3 +302,11 @@ def test_a_track_recognised_late_starts_where_its_screen_started():
     long_blank = Timeline(frames=[Frame(t=k * 0.2, image=blank if k < 15 else splash) for k in range(20)],
                           density=2.0, meta={"mode": "capture"})
     assert check_mod._lost_paints(long_blank)
+
+
+def test_a_clear_pop_up_without_close_is_still_judged_as_one(tmp_path):
+    dev = FakeDevice(FakeApp(control=None, t_show=0.0, kind="card", window=(40, 200, 360, 600), scrim=True))
+    res = check_app(dev, APP, profile=load_profile(), out_dir=tmp_path, reader=None, options=OPTS,
+                    clock=dev.clock, analyze=CountingAnalyzer("card"))
+    assert res.coverage == "window recognised"
+    assert res.findings["close-button-delay"].outcome == Outcome.VIOLATION

@@ -114,6 +114,7 @@ TIMED_DEMOS = ("faint-x-jump", "ring-skip", "pill-skip", "bare-skip-photo", "com
 def test_window_times_match_the_demos_own(stack, reader, app_id):
     """The splash's appear / disappear times from the timeline (segments and the window track) are
     within TIMING_TOLERANCE_S of the times the page reports itself (``demoState.window``, epoch s)."""
+    from harness.check import align_to_segment
     from harness.segments import segment_timeline
     from harness.timeline import record_launch
     from harness.tracking import primary_track, track_timeline
@@ -132,6 +133,8 @@ def test_window_times_match_the_demos_own(stack, reader, app_id):
     assert splash.appeared_t == pytest.approx(shown, abs=TIMING_TOLERANCE_S), (app_id, "appeared", period)
     assert splash.gone_t == pytest.approx(gone, abs=TIMING_TOLERANCE_S), (app_id, "went away", period)
     tracks, _ = track_timeline(tl, reader=reader)
+    for t in tracks:
+        align_to_segment(t, seg, tl)  # as check_app does
     track = primary_track(tracks)
     if track is not None:  # the pixel detector's window, when it recognised one, spans the same frames
         assert splash.t_start - period - 1e-6 <= track.first_t <= splash.t_start + period + 1e-6, (app_id, "track")
