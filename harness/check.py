@@ -15,8 +15,13 @@ Steps (each timed in ``AppResult.timings_s``; ``device_s`` sums the ones that us
 7. ``evidence``   annotated key frame, contact sheet, probe frames, hot-zone map, timeline folder
    under ``out_dir/<device>/<app>/``; findings list the files they rest on.
 
-Every enabled rule of the profile gets exactly one finding. No window seen → every rule is
-``not_applicable`` with the reason. A probe that crashes becomes ``not_run`` with the error; a
+Beside the detectors, the timeline is segmented into stable screens (``harness.segments``): a
+transient screen the detector missed is judged as a splash anyway, window tracks start where their
+screen started, and ``AppResult.coverage`` says what the timeline showed. Launch rules are one
+table (:data:`LAUNCH_RULES`: evidence needed + judge) run by one runner.
+
+Every enabled rule of the profile gets exactly one finding. No window and no transient screen →
+every rule is ``not_applicable`` with the reason (an unrecognised layer: ``needs_review``). A probe that crashes becomes ``not_run`` with the error; a
 :class:`~harness.device.DeviceError` (dead session, unreachable server) propagates so the caller
 can retry the app once.
 
