@@ -27,7 +27,9 @@ ID_PATTERN = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 """Demo ids are kebab-case folder names (they become URL paths ``/<id>/``)."""
 
 REQUIRED_TEXT_KEYS = ("title", "description", "pattern")
-WINDOW_KINDS = ("splash", "popup")
+WINDOW_KINDS = ("splash", "popup", "none")
+COVERAGE_KEY = "coverage"
+"""Optional: the verdict's expected ``coverage`` (e.g. ``no transient screen`` for an app without a window)."""
 FACT_KEYS = frozenset({
     "close", "close_visible_from_s", "taps_to_close", "close_jumps", "jump_controls", "picture_jumps",
     "duration_s", "reappears_after_s", "shake", "hot_zone_fraction",
@@ -59,7 +61,8 @@ def load_demo(folder: str | Path) -> dict[str, Any]:
     Returns
     -------
     dict
-        ``id`` (folder name), ``title``, ``description``, ``pattern``, ``window`` (``splash``/``popup``),
+        ``id`` (folder name), ``title``, ``description``, ``pattern``, ``window`` (``splash``/``popup``/``none``),
+        ``coverage`` (expected coverage string or None),
         ``expected`` (rule id → outcome value string, e.g. ``"violation"``), ``facts`` (dict, may be empty),
         ``path`` (absolute path of ``index.html``) and ``url_path`` (``/<id>/``, relative to the gallery root).
     """
@@ -111,8 +114,13 @@ def load_demo(folder: str | Path) -> dict[str, Any]:
     if facts.get("shake", "none") not in SHAKE_KINDS:
         raise GalleryError(f"{where}: facts.shake must be one of {SHAKE_KINDS}")
 
+    cov = spec.get(COVERAGE_KEY)
+    if cov is not None and (not isinstance(cov, str) or not cov.strip()):
+        raise GalleryError(f"{where}: 'coverage' must be a non-empty string")
+
     return {
         "id": demo_id,
+        "coverage": cov,
         "title": spec["title"],
         "description": spec["description"],
         "pattern": spec["pattern"],

@@ -55,7 +55,7 @@ from detectors.registry import RULES
 # (detectors.analyze.detect_window, ...).
 from detectors.window import MIN_SIDE_PX as WINDOW_MIN_SIDE_PX, content_box, detect_window, promote_by_controls
 from detectors.close_controls import WORK_PX_PER_DP, find_close_controls, find_ctas
-from detectors.ui_controls import controls_from_ui_tree, merge_controls
+from detectors.ui_controls import ad_cue, controls_from_ui_tree, merge_controls
 from detectors.measure import measure_control
 from detectors.rules import STATIC_JUDGES, judge_static, not_run
 
@@ -82,6 +82,8 @@ MAX_REASON_CHARS = 300
 # Evidence fusion: confidence of a window promoted by its dismiss control, and the share of
 # the control's own confidence added to it.
 PROMOTED_BASE_CONF = 0.5
+# Confidence of a window named by the UI tree (an ad SDK's activity or splash skip view) alone.
+UI_CUE_WINDOW_CONF = 0.7
 PROMOTED_CONTROL_WEIGHT = 0.4
 # Full-resolution corner re-scan of fullscreen windows: region size (dp) of each top corner
 # (as detect_window's corner search), and the density passed to the finder for it: its
@@ -93,7 +95,8 @@ CORNER_RESCAN_DENSITY = WORK_PX_PER_DP
 
 def analyze_frame(frame: object, *, density: float | None = None, profile: Profile | str | None = None,
                   ui_tree: Sequence[UiNode] | None = None, reader: Any = None,
-                  status_bar_expected: bool = True, promote: bool = True) -> FrameAnalysis:
+                  status_bar_expected: bool = True, promote: bool = True,
+                  window: Window | None = None, activity: str | None = None) -> FrameAnalysis:
     """Run the static detector stack on one frame.
 
     Parameters
@@ -117,6 +120,13 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
         taken as immersive (splash / interstitial); when False the 开屏 layout must show.
     promote : bool, default True
         Run the evidence-fusion probe when no window is found (see the module docstring).
+    window : Window, optional
+        A window known from other evidence (the launch timeline showed a transient screen the
+        window detector missed): the window stage is skipped and the controls are searched in it.
+    activity : str, optional
+        Foreground activity (Android). An ad SDK's activity, or an SDK's splash skip view in the
+        UI tree (:func:`~detectors.ui_controls.ad_cue`), is a window cue when the pixels found none:
+        the content area becomes a ``fullscreen`` window with ``cues["ui_tree"]``.
 
     Returns
     -------
@@ -154,9 +164,18 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
         finally:
             timings[name] = round(timings.get(name, 0.0) + _ms(t0), 3)
 
-    window: Window | None = stage("window", lambda: detect_window(
-        bgr, density=dens, status_bar_expected=status_bar_expected), None)
+    if window is None:
+        window = stage("window", lambda: detect_window(bgr, density=dens, status_bar_expected=status_bar_expected),
+                       None)
+    else:
+        promote = False
     probed: list[CloseControl] | None = None
+    if window is None and promote and "window" not in failed and (ui_tree or activity):
+        # the tree names an ad SDK on screen: the screen is its window, the pixels measure the rest
+        cue = stage("window", lambda: ad_cue(ui_tree, activity), None)
+        if cue is not None and min(bgr.shape[:2]) >= WINDOW_MIN_SIDE_PX:
+            window = Window(box=content_box(bgr, density=dens), kind="fullscreen", confidence=UI_CUE_WINDOW_CONF,
+                            cues={"ui_tree": cue})
     if window is None and promote and "window" not in failed:
         # evidence fusion: the whole content area, searched for a dismiss control that only
         # interstitials and overlays carry; a crash here is a crashed window stage
@@ -177,7 +196,7 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
         if ui_tree:
             # The UI tree's named dismiss nodes: the second cue, for controls too small or faint to see.
             controls = stage("controls", lambda: merge_controls(controls, controls_from_ui_tree(
-                bgr, ui_tree, window=window, density=dens)), controls)
+                bgr, ui_tree, window=window, density=dens, activity=activity)), controls)
         ctas = [tuple(int(v) for v in b) for b in  # type: ignore[misc]
                 (stage("ctas", lambda: find_ctas(bgr, window=window, density=dens, reader=reader), []) or [])]
         for c in controls:

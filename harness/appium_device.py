@@ -718,6 +718,14 @@ class AppiumDevice:
                                 resource_id=n.get("id", ""), clickable=True, cls=n.get("cls", "")))
         return tuple(nodes)
 
+    def activity(self) -> str | None:
+        """The foreground activity (Android; an ad SDK's is a splash / pop-up cue), else None."""
+        if self.platform != "android":
+            return None
+        with self._errors("reading the activity"):
+            act = self._mobile("getCurrentActivity")
+        return str(act) if act else None
+
     def location(self) -> str:
         """URL + window count (Chromium), ``package/activity`` (Android), bundle id (iOS).
 
@@ -1029,7 +1037,9 @@ def _parse_bounds(bounds: str) -> tuple[int, int, int, int] | None:
 
 
 def parse_android_source(xml: str) -> tuple[UiNode, ...] | None:
-    """Clickable, displayed nodes of a UiAutomator2 page source (``bounds`` are device px)."""
+    """Displayed nodes of a UiAutomator2 page source (``bounds`` are device px): every clickable
+    one, and the non-clickable ones that carry text or a description (``clickable=False``: the
+    context — 广告, 反馈, a call to action — that structural close-control cues look for)."""
     try:
         root = ET.fromstring(xml)
     except ET.ParseError:
@@ -1037,13 +1047,16 @@ def parse_android_source(xml: str) -> tuple[UiNode, ...] | None:
     nodes = []
     for el in root.iter():
         a = el.attrib
-        if a.get("clickable") != "true" or a.get("displayed", "true") != "true":
+        if a.get("displayed", "true") != "true":
+            continue
+        clickable = a.get("clickable") == "true"
+        if not clickable and not (a.get("text", "").strip() or a.get("content-desc", "").strip()):
             continue
         box = _parse_bounds(a.get("bounds", ""))
         if box is None:
             continue
         nodes.append(UiNode(box=box, text=a.get("text", ""), desc=a.get("content-desc", ""),
-                            resource_id=a.get("resource-id", ""), clickable=True,
+                            resource_id=a.get("resource-id", ""), clickable=clickable,
                             cls=a.get("class", el.tag)))
     return tuple(nodes)
 

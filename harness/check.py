@@ -15,8 +15,13 @@ Steps (each timed in ``AppResult.timings_s``; ``device_s`` sums the ones that us
 7. ``evidence``   annotated key frame, contact sheet, probe frames, hot-zone map, timeline folder
    under ``out_dir/<device>/<app>/``; findings list the files they rest on.
 
-Every enabled rule of the profile gets exactly one finding. No window seen → every rule is
-``not_applicable`` with the reason. A probe that crashes becomes ``not_run`` with the error; a
+Beside the detectors, the timeline is segmented into stable screens (``harness.segments``): a
+transient screen the detector missed is judged as a splash anyway, window tracks start where their
+screen started, and ``AppResult.coverage`` says what the timeline showed. Launch rules are one
+table (:data:`LAUNCH_RULES`: evidence needed + judge) run by one runner.
+
+Every enabled rule of the profile gets exactly one finding. No window and no transient screen →
+every rule is ``not_applicable`` with the reason (an unrecognised layer: ``needs_review``). A probe that crashes becomes ``not_run`` with the error; a
 :class:`~harness.device.DeviceError` (dead session, unreachable server) propagates so the caller
 can retry the app once.
 
@@ -45,7 +50,9 @@ from harness.device import AppResult, AppSpec, Device, DeviceError
 from harness.probes import (CloseProbe, HotZoneProbe, ShakeProbe, draw_hot_zone, gentle_shake, matcher_for,
                             probe_close, probe_hot_zone, probe_shake, window_detector)
 from harness.timeline import REAL_CLOCK, Clock, record_launch, save_timeline
-from harness.tracking import WindowTrack, primary_track, track_timeline
+from harness.segments import (COVERAGE_NO_TRANSIENT, Segment, Segmentation, control_onset, coverage, draw_segment_strip,
+                               segment_timeline)
+from harness.tracking import WindowTrack, control_min_confidence, primary_track, track_timeline
 
 __all__ = ["check_app", "CheckOptions", "local_stack", "main"]
 
@@ -57,6 +64,18 @@ CONTACT_THUMB_WIDTH = 240
 # A splash still up when the recording stops is watched until it has been up max_duration + this (s).
 WATCH_MARGIN_S = 0.5
 WATCH_POLL_S = 0.1
+
+# A transient screen judged without a recognised window: the window's confidence, and the shortest
+# showing (s) on which a missing close control is a violation (shorter: needs_review).
+TEMPORAL_WINDOW_CONFIDENCE = 0.6
+TEMPORAL_MIN_SPLASH_S = 1.0
+# A window the pixels call a pop-up with a confidence below this is weak evidence: when the timeline shows
+# it is the first screen, has no close control and stays, the temporal evidence decides (app's own screen).
+WEAK_WINDOW_CONFIDENCE = 0.6
+# A full-screen first screen without close control still there this long after launch (s) is the app's own.
+STAYS_WATCH_S = 12.0
+# A fast capture whose first stable screen is blank this long (s) before any content lost its paints.
+LOST_PAINTS_BLANK_S = 2.0
 
 Progress = Callable[[str], None]
 
@@ -131,6 +150,11 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
     # 1. launch timeline
     t0 = clk.now()
     timeline = record_launch(device, app, duration_s=opts.duration_s, fps=opts.fps, clock=clk)
+    if _lost_paints(timeline):
+        # A screencast sends frames only on repaints; on a busy host it can lose the first screens and
+        # show a long blank page, then the app. Record the launch again by polling screenshots.
+        timeline = record_launch(device, app, duration_s=opts.duration_s, fps=opts.fps, clock=clk, fast=False)
+        timeline.meta["re_recorded"] = "a fast capture showed a long blank screen before the first content"
     step("timeline", t0)
     result.artifacts["timeline_fps"] = str(timeline.meta.get("fps"))
 
@@ -140,12 +164,35 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
     tracks, analyses = track_timeline(timeline, profile=prof, reader=reader, analyze=analyze, stats=stats)
     step("analysis", t0, device_time=False)
     result.artifacts["analysed_frames"] = f"{int(stats.get('analysed', 0))}/{len(timeline.frames)}"
+    # The second line of evidence: how the screen changed (stable screens, transitions without input).
+    segmentation = segment_timeline(timeline)
+    result.artifacts["segments"] = json.dumps(segmentation.to_json())
+    for t in tracks:
+        align_to_segment(t, segmentation, timeline)
+    crash = next((f.reason for a in analyses for f in a.findings
+                  if f.outcome is Outcome.NOT_RUN and f.reason and "crashed" in f.reason), None)
     track = primary_track(tracks)
+    temporal: Segment | None = None
+    if track is None and not crash and segmentation.transient():
+        # No window recognised, but the timeline shows a screen that went away by itself before
+        # the app's own screen: judge it as a splash anyway (no silent pass).
+        temporal = segmentation.transient()[0]
+        track = temporal_track(timeline, temporal, profile=prof, reader=reader, analyze=analyze)
+        tracks = [track]
+    result.coverage = coverage(segmentation, windows=len(tracks) if temporal is None else 0)
     if track is not None and prof.enabled("splash-duration"):
         t0 = clk.now()
         if _extend_watch(device, timeline, analyses, track, prof, clk,
                          window_detector(timeline.density, status_bar=bool(timeline.meta.get("status_bar", True))) if opts.detect_in_probes else None):
             step("watch_longer", t0)
+    stays = track is not None and temporal is None and _first_screen_stays(track, tracks, segmentation)
+    if stays:
+        t0 = clk.now()
+        _extend_watch(device, timeline, analyses, track, prof, clk, None, until_t=STAYS_WATCH_S)
+        step("watch_longer", t0)
+        stays = not track.ended  # gone after all: a splash without a close control, judged below
+    if stays:
+        result.coverage = COVERAGE_NO_TRANSIENT
     if opts.save_timeline:
         t0 = clk.now()
         _save_timeline_bounded(timeline, folder / "timeline", opts)
@@ -155,30 +202,39 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
     findings: dict[str, Finding] = {}
     evidence: dict[str, list[str]] = {}
     enabled = [r for r in RULES if prof.enabled(r)]
-    sheet = _write_contact_sheet(timeline, analyses, tracks, folder, ext=opts.image_ext)
+    sheet = _write_contact_sheet(timeline, analyses, tracks, folder, segmentation, ext=opts.image_ext)
     if sheet:
         result.artifacts["contact_sheet"] = sheet
     animation = _write_animation(timeline, analyses, folder)
     if animation:
         result.artifacts["animation"] = animation
 
-    crash = next((f.reason for a in analyses for f in a.findings
-                  if f.outcome is Outcome.NOT_RUN and f.reason and "crashed" in f.reason), None)
     if track is None:
+        reason, judge = _no_window_policy(segmentation, crash, timeline, opts)
         if crash:
-            # A detector that crashed saw nothing: that is not "no window" (which would pass the app).
-            reason, judge = f"the detectors failed on this timeline: {crash}", _not_run
-        else:
-            reason = (f"no splash or pop-up window was seen in the first "
-                      f"{timeline.meta.get('duration_s', opts.duration_s)} s ({len(timeline.frames)} frames)")
-            judge = _not_applicable
+            result.coverage = "detectors failed"
         for rid in enabled:
             findings[rid] = judge(rid, reason, prof)
             if sheet:
                 evidence.setdefault(rid, []).append(sheet)
+    elif stays:
+        # A full-screen picture with no close control that is the first screen and still there after
+        # STAYS_WATCH_S: the app's own screen (a game lobby, an immersive home), not a splash or pop-up.
+        key_path = _write_annotated(timeline.frames[track.key_index].image, track.analysis, folder / f"key_frame.{opts.image_ext}")
+        result.artifacts["key_frame"] = key_path
+        why = (f"no splash or pop-up: the detector saw a {track.kind} window without a close control "
+               f"(confidence {track.analysis.window.confidence if track.analysis.window else 0:.2f}), but it is the "
+               f"timeline's first stable screen and still there {track.last_t:.1f} s after launch (no transient "
+               f"screen before it, nothing layered over it): the app's own screen")
+        for rid in enabled:
+            findings[rid] = _not_applicable(rid, why, prof)
+            evidence.setdefault(rid, []).extend([key_path] + ([sheet] if sheet else []))
     else:
         _judge_track(device, app, track, timeline, prof, opts, clk, folder, findings, evidence, result, say, step,
                      reader, tracks)
+        if temporal is not None:
+            for rid, f in list(findings.items()):
+                findings[rid] = temporal_finding(f, temporal)
 
     # Every enabled rule gets exactly one finding.
     for rid in enabled:
@@ -189,174 +245,404 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
     return result
 
 
+@dataclasses.dataclass
+class _Judging:
+    """Everything a launch rule's judge may read, and where findings and evidence go.
+
+    Probes run lazily, once per kind (:meth:`probe`), with crash isolation: a crashing probe is
+    a ``ran=False`` result with the error (its rules become ``not_run``); a
+    :class:`~harness.device.DeviceError` propagates (the caller retries the app).
+    """
+
+    device: Device
+    app: AppSpec
+    track: WindowTrack
+    tracks: list[WindowTrack]
+    timeline: Any
+    prof: Profile
+    opts: CheckOptions
+    clk: Clock
+    folder: Path
+    result: AppResult
+    step: Callable[..., None]
+    findings: dict[str, Finding]
+    evidence: dict[str, list[str]]
+    key_img: np.ndarray
+    key_path: str
+    detect: Callable[[np.ndarray], Any] | None
+    probes: dict[str, Any] = dataclasses.field(default_factory=dict)
+
+    @property
+    def sheet(self) -> str | None:
+        return self.result.artifacts.get("contact_sheet")
+
+    def add_evidence(self, rule_id: str, *paths: str | None) -> None:
+        self.evidence.setdefault(rule_id, []).extend(p for p in paths if p)
+
+    def probe(self, kind: str) -> Any:
+        if kind not in self.probes:
+            run, failed = PROBES[kind]
+            t0 = self.clk.now()
+            try:
+                self.probes[kind] = run(self)
+            except DeviceError:
+                raise
+            except Exception as exc:  # noqa: BLE001 - a crashing probe is a not_run finding, the run goes on
+                self.probes[kind] = failed(ran=False, reason=f"{kind.replace('_', '-')} probe failed: {_err(exc)}")
+            self.step(kind, t0)
+        return self.probes[kind]
+
+
+# ----------------------------------------------------------------------------- probes (evidence)
+
+def _run_close(j: _Judging) -> CloseProbe:
+    p = j.prof
+    close = probe_close(j.device, j.app, j.track, j.key_img,
+                        max_close_time_s=_value(p, "close-button-works", "max_close_time", 1.0),
+                        watch_s=_value(p, "popup-reappears", "watch_time", 3.0) if p.enabled("popup-reappears") else 0.0,
+                        clock=j.clk, detect=j.detect)
+    j.result.artifacts["close_probe"] = json.dumps(_close_json(close))
+    if close.after_image is not None:
+        j.result.artifacts["after_close_tap"] = _write_image(j.folder / f"after_close_tap.{j.opts.image_ext}", close.after_image,
+                                                               _probe_side(j.opts))
+    if close.reappear_image is not None:
+        j.result.artifacts["reappeared"] = _write_image(j.folder / f"reappeared.{j.opts.image_ext}", close.reappear_image,
+                                                           _probe_side(j.opts))
+    return close
+
+
+def _run_hot_zone(j: _Judging) -> HotZoneProbe:
+    frames = j.timeline.frames
+    tree = frames[j.track.key_index].ui_tree or next(
+        (frames[i].ui_tree for i in j.track.frame_indices if frames[i].ui_tree), None)
+    hz = probe_hot_zone(j.device, j.app, j.track, j.key_img, max_launches=j.opts.hot_zone_launches,
+                        max_taps=j.opts.hot_zone_taps, density=j.timeline.density, clock=j.clk, ui_tree=tree,
+                        detect=j.detect)
+    j.result.artifacts["hot_zone"] = json.dumps(_hot_json(hz))
+    if hz.ran and hz.fraction is not None:
+        j.result.artifacts["hot_zone_map"] = _write_image(j.folder / f"hot_zone.{j.opts.image_ext}",
+                                                         draw_hot_zone(j.key_img, hz), _probe_side(j.opts))
+    return hz
+
+
+def _run_shake(j: _Judging) -> ShakeProbe:
+    return probe_shake(j.device, j.app, j.track, j.key_img, spec=gentle_shake(j.prof), clock=j.clk, detect=j.detect)
+
+
+PROBES: dict[str, tuple[Callable[[_Judging], Any], Callable[..., Any]]] = {
+    "close": (_run_close, CloseProbe),
+    "hot_zone": (_run_hot_zone, HotZoneProbe),
+    "shake": (_run_shake, ShakeProbe),
+}
+"""Probe kind → (run on the device, result type for a crashed run). Timed as a step of that name."""
+
+
+# ----------------------------------------------------------------------------- judges
+
+def _judge_frame_rules(j: _Judging) -> None:
+    """present / size / contrast / placement from the key frame's analysis of every window of the
+    launch ("every splash/pop-up window" must have a findable close control): a rule keeps its
+    worst finding, with the window named."""
+    for f in j.track.analysis.findings:
+        if f.rule in j.findings and f.outcome.rank <= j.findings[f.rule].outcome.rank:
+            continue
+        j.findings[f.rule] = f
+    for rid in FRAME_RULES:
+        j.add_evidence(rid, j.key_path)
+    for n, other in enumerate(_other_windows(j)):
+        other_key = _write_annotated(j.timeline.frames[other.key_index].image, other.analysis,
+                                     j.folder / f"key_frame_window{n + 2}.{j.opts.image_ext}")
+        j.result.artifacts[f"key_frame_window{n + 2}"] = other_key
+        for rid, f in worse_findings(j.findings, list(other.analysis.findings), where=_where(other)):
+            j.findings[rid] = f
+            j.evidence[rid] = [other_key] + ([j.sheet] if j.sheet else [])
+
+
+def _other_windows(j: _Judging) -> list[WindowTrack]:
+    return [t for t in j.tracks if t is not j.track and len(t.frame_indices) > 1]
+
+
+def _where(t: WindowTrack) -> str:
+    return f"{t.kind} window at {t.first_t:.1f} s"
+
+
+def _judge_delay(j: _Judging) -> Finding:
+    from detectors import rules as R
+    rid = "close-button-delay"
+    f = _safe_judge(rid, j.prof, lambda: R.judge_delay(j.track.delay_s, profile=j.prof,
+                                                       box=j.track.control.box if j.track.control else None))
+    j.add_evidence(rid, j.key_path, j.sheet)
+    for other in _other_windows(j):
+        g = _safe_judge(rid, j.prof, lambda o=other: R.judge_delay(o.delay_s, profile=j.prof,
+                                                                   box=o.control.box if o.control else None))
+        for _, worse in worse_findings({rid: f}, [g], where=_where(other)):
+            f = worse
+    return f
+
+
+def _judge_duration(j: _Judging) -> Finding:
+    from detectors import rules as R
+    rid = "splash-duration"
+    j.add_evidence(rid, j.sheet)
+    # The splash is the full-screen window of the launch: the primary one, or else the first seen.
+    splash = j.track if j.track.kind == "fullscreen" else next(
+        (t for t in j.tracks if t.kind == "fullscreen" and len(t.frame_indices) > 1), None)
+    if splash is None:
+        return _not_applicable(rid, f"the window is a {j.track.kind} pop-up, not a splash screen", j.prof)
+    return _safe_judge(rid, j.prof, lambda: R.judge_duration(round(splash.visible_s, 3), splash.ended, profile=j.prof))
+
+
+def _judge_works(j: _Judging) -> Finding:
+    from detectors import rules as R
+    rid = "close-button-works"
+    close: CloseProbe = j.probe("close")
+    j.add_evidence(rid, j.key_path, j.result.artifacts.get("after_close_tap"))
+    if not close.ran:
+        return _not_run(rid, close.reason or "not run", j.prof)
+    closed = close.closed
+    if close.ambiguous and close.taps > 1:
+        closed = False  # gone after the second tap, just when it ends on its own: the taps did not close it
+    cbox = j.track.control.box if j.track.control else None
+    f = _safe_judge(rid, j.prof, lambda: R.judge_works(closed, close.jumped, close.close_time_s, close.taps,
+                                                       profile=j.prof, box=cbox))
+    if close.ambiguous and f.outcome == Outcome.PASS:
+        f = dataclasses.replace(f, outcome=Outcome.NEEDS_REVIEW, reason=close.ambiguous)
+    return f
+
+
+def _judge_reappears(j: _Judging) -> Finding:
+    from detectors import rules as R
+    rid = "popup-reappears"
+    close: CloseProbe = j.probe("close")
+    j.add_evidence(rid, j.result.artifacts.get("reappeared") or j.result.artifacts.get("after_close_tap"))
+    if close.reappeared is None:
+        why = close.reason if not close.ran else (
+            "the close tap jumped to the ad, so there was no closed window to watch" if close.jumped else
+            "the window did not close, so there was no closed window to watch")
+        return _not_run(rid, why or "not run", j.prof)
+    return _safe_judge(rid, j.prof, lambda: R.judge_reappears(close.reappeared, close.reappear_after_s, profile=j.prof))
+
+
+def _judge_hot_zone(j: _Judging) -> Finding:
+    from detectors import rules as R
+    rid = "fullscreen-jump-link"
+    hz: HotZoneProbe = j.probe("hot_zone")
+    if hz.ran and hz.fraction is not None:
+        j.add_evidence(rid, j.result.artifacts.get("hot_zone_map"))
+        return _safe_judge(rid, j.prof, lambda: R.judge_hot_zone(hz.screen_fraction, hz.screen_uncertainty,
+                                                                 len(hz.probes), profile=j.prof, box=j.track.box))
+    if rid not in j.findings:
+        return _not_run(rid, hz.reason or "not run", j.prof)
+    # Keep the static cue of the key frame, saying why the probes did not decide; a cue alone
+    # never passes the rule (only taps can show where the picture jumps).
+    f = j.findings[rid]
+    outcome = Outcome.NEEDS_REVIEW if f.outcome is Outcome.PASS else f.outcome
+    return dataclasses.replace(f, outcome=outcome, reason=f"{f.reason or ''}; tap probes not run: {hz.reason}".lstrip("; "))
+
+
+def _judge_shake(j: _Judging) -> Finding:
+    from detectors import rules as R
+    rid = "shake-sensitivity"
+    sh: ShakeProbe = j.probe("shake")
+    if not sh.ran:
+        return _not_run(rid, sh.reason or "not run", j.prof)
+    if sh.after_image is not None:
+        j.add_evidence(rid, _write_image(j.folder / f"after_shake.{j.opts.image_ext}", sh.after_image, _probe_side(j.opts)))
+    return _safe_judge(rid, j.prof, lambda: R.judge_shake(sh.jumped, sh.spec_measured(), profile=j.prof))
+
+
+@dataclasses.dataclass(frozen=True)
+class LaunchRule:
+    """A rule judged over a launch: the evidence it needs and its judge.
+
+    ``needs``: ``frame`` (the key frames' analyses), ``segment`` (the window's time span in the
+    timeline), or ``probe:<kind>`` (a device probe of :data:`PROBES`, run once for all its rules).
+    """
+
+    needs: str
+    judge: Callable[[_Judging], Finding | None]
+
+
+FRAME_RULES = ("close-button-present", "close-button-size", "close-button-contrast", "close-button-placement")
+
+LAUNCH_RULES: dict[str, LaunchRule] = {
+    **{rid: LaunchRule("frame", lambda j: None) for rid in FRAME_RULES},  # judged together, see _judge_frame_rules
+    "close-button-delay": LaunchRule("segment", _judge_delay),
+    "splash-duration": LaunchRule("segment", _judge_duration),
+    "close-button-works": LaunchRule("probe:close", _judge_works),
+    "popup-reappears": LaunchRule("probe:close", _judge_reappears),
+    "fullscreen-jump-link": LaunchRule("probe:hot_zone", _judge_hot_zone),
+    "shake-sensitivity": LaunchRule("probe:shake", _judge_shake),
+}
+"""Rule id → what it needs and its judge, in the order they run (probes in that order on the device)."""
+
+
 def _judge_track(device: Device, app: AppSpec, track: WindowTrack, timeline: Any, prof: Profile, opts: CheckOptions,
                  clk: Clock, folder: Path, findings: dict[str, Finding], evidence: dict[str, list[str]],
                  result: AppResult, say: Progress, step: Callable[..., None], reader: Any,
                  tracks: list[WindowTrack]) -> None:
-    from detectors import rules as R
-
+    """The one runner of the launch rules: frame rules from the analyses, then each enabled
+    :data:`LAUNCH_RULES` entry with its evidence; a judge that crashes is ``not_run`` with the error."""
     key_img = timeline.frames[track.key_index].image
-    detect = window_detector(timeline.density, status_bar=bool(timeline.meta.get("status_bar", True))) if opts.detect_in_probes else None
-    control = track.control
-    cbox = control.box if control else None
     key_path = _write_annotated(key_img, track.analysis, folder / f"key_frame.{opts.image_ext}")
     result.artifacts["key_frame"] = key_path
-    sheet = result.artifacts.get("contact_sheet")
-
-    # Static rules: the key frame's analysis (worst finding per rule when a rule gave several).
-    for f in track.analysis.findings:
-        if f.rule in findings and f.outcome.rank <= findings[f.rule].outcome.rank:
+    detect = window_detector(timeline.density, status_bar=bool(timeline.meta.get("status_bar", True))) \
+        if opts.detect_in_probes else None
+    j = _Judging(device=device, app=app, track=track, tracks=tracks, timeline=timeline, prof=prof, opts=opts,
+                 clk=clk, folder=folder, result=result, step=step, findings=findings, evidence=evidence,
+                 key_img=key_img, key_path=key_path, detect=detect)
+    _judge_frame_rules(j)
+    for rid, rule in LAUNCH_RULES.items():
+        if rule.needs == "frame" or not prof.enabled(rid):
             continue
-        findings[f.rule] = f
-    for rid in ("close-button-present", "close-button-size", "close-button-contrast", "close-button-placement"):
-        evidence.setdefault(rid, []).append(key_path)
-
-    # Timeline rules.
-    if prof.enabled("close-button-delay"):
-        findings["close-button-delay"] = _safe_judge("close-button-delay", prof, lambda: R.judge_delay(
-            track.delay_s, profile=prof, box=cbox))
-        evidence.setdefault("close-button-delay", []).extend([key_path] + ([sheet] if sheet else []))
-
-    # Other windows of the same launch (a splash, then a pop-up on the home screen): "every
-    # splash/pop-up window" must have a findable close control, so the frame rules and the delay
-    # are judged on each; a rule keeps its worst finding. Probes below act on the primary window.
-    for n, other in enumerate(t for t in tracks if t is not track and len(t.frame_indices) > 1):
-        other_key = _write_annotated(timeline.frames[other.key_index].image, other.analysis,
-                                     folder / f"key_frame_window{n + 2}.{opts.image_ext}")
-        result.artifacts[f"key_frame_window{n + 2}"] = other_key
-        other_findings = list(other.analysis.findings)
-        if prof.enabled("close-button-delay"):
-            other_findings.append(_safe_judge("close-button-delay", prof, lambda o=other: R.judge_delay(
-                o.delay_s, profile=prof, box=o.control.box if o.control else None)))
-        for rid, f in worse_findings(findings, other_findings, where=f"{other.kind} window at {other.first_t:.1f} s"):
+        if rule.needs.startswith("probe:") and not opts.probes:
+            continue
+        try:
+            f = rule.judge(j)
+        except DeviceError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - a judge bug must not sink the other rules
+            f = _not_run(rid, f"judging failed: {_err(exc)}", prof)
+        if f is not None:
             findings[rid] = f
-            evidence[rid] = [other_key] + ([sheet] if sheet else [])
-    if prof.enabled("splash-duration"):
-        # The splash is the full-screen window of the launch: the primary one, or else the first seen.
-        splash = track if track.kind == "fullscreen" else next(
-            (t for t in tracks if t.kind == "fullscreen" and len(t.frame_indices) > 1), None)
-        if splash is not None:
-            dur = splash.visible_s
-            findings["splash-duration"] = _safe_judge("splash-duration", prof, lambda: R.judge_duration(
-                round(dur, 3), splash.ended, profile=prof))
-        else:
-            findings["splash-duration"] = _not_applicable(
-                "splash-duration", f"the window is a {track.kind} pop-up, not a splash screen", prof)
-        if sheet:
-            evidence.setdefault("splash-duration", []).append(sheet)
 
-    if not opts.probes:
+
+def _no_window_policy(seg: Segmentation, crash: str | None, timeline: Any, opts: CheckOptions
+                      ) -> tuple[str, Callable[[str, str, Profile], Finding]]:
+    """Reason and outcome for every window rule when no window (pixels or timeline) was judged.
+
+    ``not_applicable`` only when the timeline shows the first stable screen is the app's own
+    (no transient screen, nothing layered over it); a layer the detector did not recognise is
+    ``needs_review``; a crashed detector ``not_run``.
+    """
+    if crash:
+        # A detector that crashed saw nothing: that is not "no window" (which would pass the app).
+        return f"the detectors failed on this timeline: {crash}", _not_run
+    app = seg.first_app_screen()
+    layer = seg.layer_over(app) if app is not None else None
+    if layer is not None:
+        return (f"a layer appeared over the first screen (box {list(layer)}) but no window was recognised "
+                f"on it; look at the contact sheet", _needs_review)
+    n_screens = len(seg.content())
+    return (f"no splash or pop-up: the timeline's first stable screen is the app's own "
+            f"({n_screens} stable screen{'s' if n_screens != 1 else ''}, no transient screen, nothing layered "
+            f"over it) and no window was recognised in the first "
+            f"{timeline.meta.get('duration_s', opts.duration_s)} s ({len(timeline.frames)} frames)"), _not_applicable
+
+
+def _lost_paints(timeline: Any) -> bool:
+    """A fast capture that shows a blank screen for LOST_PAINTS_BLANK_S or more, then content."""
+    if timeline.meta.get("mode") != "capture" or not timeline.frames:
+        return False
+    seg = segment_timeline(timeline)
+    return bool(seg.segments) and seg.segments[0].blank and seg.segments[0].ended and \
+        seg.segments[0].duration_s >= LOST_PAINTS_BLANK_S
+
+
+def align_to_segment(track: WindowTrack, seg: Segmentation, timeline: Any) -> None:
+    """Start a window track where its stable screen started (in place).
+
+    A segment is one screen (≤ SEGMENT_MAX_CHANGED of it changes), so a window recognised in a
+    later frame of it was there from the segment's first frame; the close control is dated again
+    over the longer span.
+    """
+    first = track.frame_indices[0] if track.frame_indices else None
+    own = seg.segment_at(first) if first is not None else None
+    if own is None or own.blank or own.start >= first:
         return
+    early = [i for i in range(own.start, first)]
+    track.frame_indices[:0] = early
+    track.first_t = timeline.frames[own.start].t
+    c = track.control
+    if c is not None and track.control_first_t is not None:
+        found = next((i for i in track.frame_indices if timeline.frames[i].t >= track.control_first_t), first)
+        onset = control_onset([f.image for f in timeline.frames], c.box, found, own.start)
+        track.control_first_t = timeline.frames[onset].t
 
-    # Close probe (close-button-works, popup-reappears).
-    close: CloseProbe | None = None
-    if prof.enabled("close-button-works") or prof.enabled("popup-reappears"):
-        t0 = clk.now()
-        try:
-            close = probe_close(device, app, track, key_img,
-                                max_close_time_s=_value(prof, "close-button-works", "max_close_time", 1.0),
-                                watch_s=_value(prof, "popup-reappears", "watch_time", 3.0) if prof.enabled(
-                                    "popup-reappears") else 0.0, clock=clk, detect=detect)
-        except DeviceError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - a crashing probe is a not_run finding, the run goes on
-            close = CloseProbe(ran=False, reason=f"close probe failed: {_err(exc)}")
-        step("close", t0)
-        result.artifacts["close_probe"] = json.dumps(_close_json(close))
-        paths = []
-        if close.after_image is not None:
-            paths.append(_write_image(folder / f"after_close_tap.{opts.image_ext}", close.after_image, _probe_side(opts)))
-        if close.reappear_image is not None:
-            paths.append(_write_image(folder / f"reappeared.{opts.image_ext}", close.reappear_image, _probe_side(opts)))
-        if prof.enabled("close-button-works"):
-            if not close.ran:
-                findings["close-button-works"] = _not_run("close-button-works", close.reason or "not run", prof)
-            else:
-                closed = close.closed
-                if close.ambiguous and close.taps > 1:
-                    # Gone after the second tap, just when it ends on its own: the taps did not close it.
-                    closed = False
-                f = _safe_judge("close-button-works", prof, lambda: R.judge_works(
-                    closed, close.jumped, close.close_time_s, close.taps, profile=prof, box=cbox))
-                if close.ambiguous and f.outcome == Outcome.PASS:
-                    f = dataclasses.replace(f, outcome=Outcome.NEEDS_REVIEW, reason=close.ambiguous)
-                findings["close-button-works"] = f
-            evidence.setdefault("close-button-works", []).extend([key_path] + paths[:1])
-        if prof.enabled("popup-reappears"):
-            if close.reappeared is None:
-                why = close.reason if not close.ran else (
-                    "the close tap jumped to the ad, so there was no closed window to watch" if close.jumped else
-                    "the window did not close, so there was no closed window to watch")
-                findings["popup-reappears"] = _not_run("popup-reappears", why, prof)
-            else:
-                findings["popup-reappears"] = _safe_judge("popup-reappears", prof, lambda: R.judge_reappears(
-                    close.reappeared, close.reappear_after_s, profile=prof))
-            evidence.setdefault("popup-reappears", []).extend(paths[1:] or paths[:1])
 
-    # Hot zone (fullscreen-jump-link).
-    if prof.enabled("fullscreen-jump-link"):
-        t0 = clk.now()
-        try:
-            tree = timeline.frames[track.key_index].ui_tree or next(
-                (timeline.frames[i].ui_tree for i in track.frame_indices if timeline.frames[i].ui_tree), None)
-            hz = probe_hot_zone(device, app, track, key_img, max_launches=opts.hot_zone_launches,
-                                max_taps=opts.hot_zone_taps, density=timeline.density, clock=clk, ui_tree=tree,
-                                detect=detect)
-        except DeviceError:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            hz = HotZoneProbe(ran=False, reason=f"hot-zone probe failed: {_err(exc)}")
-        step("hot_zone", t0)
-        result.artifacts["hot_zone"] = json.dumps(_hot_json(hz))
-        if hz.ran and hz.fraction is not None:
-            map_path = _write_image(folder / f"hot_zone.{opts.image_ext}", draw_hot_zone(key_img, hz), _probe_side(opts))
-            result.artifacts["hot_zone_map"] = map_path
-            findings["fullscreen-jump-link"] = _safe_judge("fullscreen-jump-link", prof, lambda: R.judge_hot_zone(
-                hz.screen_fraction, hz.screen_uncertainty, len(hz.probes), profile=prof, box=track.box))
-            evidence.setdefault("fullscreen-jump-link", []).append(map_path)
-        elif "fullscreen-jump-link" not in findings:
-            findings["fullscreen-jump-link"] = _not_run("fullscreen-jump-link", hz.reason or "not run", prof)
-        else:
-            # Keep the static cue of the key frame, saying why the probes did not decide; a cue alone
-            # never passes the rule (only taps can show where the picture jumps).
-            f = findings["fullscreen-jump-link"]
-            outcome = Outcome.NEEDS_REVIEW if f.outcome is Outcome.PASS else f.outcome
-            findings["fullscreen-jump-link"] = dataclasses.replace(
-                f, outcome=outcome, reason=f"{f.reason or ''}; tap probes not run: {hz.reason}".lstrip("; "))
+def _first_screen_stays(track: WindowTrack, tracks: list[WindowTrack], seg: Segmentation) -> bool:
+    """The only window has no close control, never went away, and is the timeline's first stable
+    content screen (no transient screen before it, it did not come as a layer over another screen);
+    and the pixels call it full-screen, or a pop-up with confidence under WEAK_WINDOW_CONFIDENCE
+    (the temporal evidence then outweighs a weak pixel call: a game lobby's framed art is not a
+    pop-up)."""
+    if track.control is not None or track.ended:
+        return False
+    if track.kind != "fullscreen" and track.analysis.window is not None and \
+            track.analysis.window.confidence >= WEAK_WINDOW_CONFIDENCE:
+        return False  # a clear pop-up the pixels are sure of: judged as one
+    if any(t is not track and len(t.frame_indices) > 1 for t in tracks) or seg.transient():
+        return False
+    content = seg.content()
+    own = seg.segment_at(track.key_index)
+    return bool(content) and own is not None and own == content[0] and not own.ended
 
-    # Shake.
-    if prof.enabled("shake-sensitivity"):
-        t0 = clk.now()
-        try:
-            sh = probe_shake(device, app, track, key_img, spec=gentle_shake(prof), clock=clk, detect=detect)
-        except DeviceError:
-            raise
-        except Exception as exc:  # noqa: BLE001
-            sh = ShakeProbe(ran=False, reason=f"shake probe failed: {_err(exc)}")
-        step("shake", t0)
-        if not sh.ran:
-            findings["shake-sensitivity"] = _not_run("shake-sensitivity", sh.reason or "not run", prof)
-        else:
-            findings["shake-sensitivity"] = _safe_judge("shake-sensitivity", prof, lambda: R.judge_shake(
-                sh.jumped, sh.spec_measured(), profile=prof))
-            if sh.after_image is not None:
-                evidence.setdefault("shake-sensitivity", []).append(
-                    _write_image(folder / f"after_shake.{opts.image_ext}", sh.after_image, _probe_side(opts)))
+
+def temporal_track(timeline: Any, seg: Segment, *, profile: Profile, reader: Any = None,
+                   analyze: Callable[..., Any] | None = None) -> WindowTrack:
+    """A :class:`WindowTrack` for a transient screen that the window detector did not recognise.
+
+    The window is the whole screen (kind ``fullscreen``: a splash), shown from the segment's
+    first frame until the next stable screen; the key frame (the segment's middle frame) is
+    analysed with that window given, so close controls are searched and measured in it; a
+    control found is dated back through the segment (:func:`harness.segments.control_onset`).
+    """
+    from detectors.model import Window
+    if analyze is None:
+        from detectors.analyze import analyze_frame as analyze
+    frame = timeline.frames[seg.key]
+    h, w = frame.image.shape[:2]
+    window = Window(box=(0, 0, w, h), kind="fullscreen", confidence=TEMPORAL_WINDOW_CONFIDENCE,
+                    cues={"temporal": {"t_start": seg.t_start, "t_end": seg.t_end}})
+    tree = frame.ui_tree or next((timeline.frames[i].ui_tree for i in seg.indices if timeline.frames[i].ui_tree),
+                                 None)
+    analysis = analyze(frame.image, density=timeline.density, profile=profile, ui_tree=tree, reader=reader,
+                       status_bar_expected=bool(timeline.meta.get("status_bar", True)), window=window)
+    if analysis.window is None:  # an analyser that ignores the hint (tests): keep the timeline's window
+        analysis = dataclasses.replace(analysis, window=window)
+    min_conf = control_min_confidence(profile)
+    found = [c for c in analysis.controls if c.confidence >= min_conf]
+    control_t = None
+    if found:
+        best = max(found, key=lambda c: c.confidence)
+        onset = control_onset([f.image for f in timeline.frames], best.box, seg.key, seg.start)
+        control_t = timeline.frames[onset].t
+    return WindowTrack(first_t=seg.t_start, last_t=seg.last_t, ended=seg.ended, kind="fullscreen",
+                       box=(0, 0, w, h), control_first_t=control_t, analysis=analysis, key_index=seg.key,
+                       end_t=seg.t_end, frame_indices=list(seg.indices), control_frames=len(seg.indices) if found else 0,
+                       min_control_confidence=min_conf)
+
+
+def temporal_finding(f: Finding, seg: Segment) -> Finding:
+    """A finding judged on a transient screen, saying so; a violation on a screen shown under
+    TEMPORAL_MIN_SPLASH_S is only ``needs_review`` (a page still building up looks the same)."""
+    where = (f"judged from the timeline: a full-screen picture shown {seg.t_start:.1f}–"
+             f"{seg.t_end if seg.t_end is not None else seg.last_t:.1f} s went away without input before the "
+             f"app's screen, and the window detector did not recognise it")
+    outcome = f.outcome
+    if outcome is Outcome.VIOLATION and seg.duration_s < TEMPORAL_MIN_SPLASH_S:
+        outcome = Outcome.NEEDS_REVIEW
+        where += f"; shown only {seg.duration_s:.1f} s (< {TEMPORAL_MIN_SPLASH_S:g} s)"
+    if f.outcome is Outcome.NOT_APPLICABLE:
+        return f
+    return dataclasses.replace(f, outcome=outcome, reason=f"{f.reason}; {where}" if f.reason else where)
 
 
 def _extend_watch(device: Device, timeline: Any, analyses: list[Any], track: WindowTrack, prof: Profile, clk: Clock,
-                  detect: Callable[[np.ndarray], Any] | None) -> bool:
+                  detect: Callable[[np.ndarray], Any] | None, *, until_t: float | None = None) -> bool:
     """Keep watching a splash that was still up when the recording stopped, until splash-duration can decide.
 
     The app is still running the recorded launch: screenshots continue its timeline until the
-    window goes away or has been up ``max_duration`` + WATCH_MARGIN_S. The track is updated in
+    window goes away or has been up ``max_duration`` + WATCH_MARGIN_S (or until ``until_t`` s after
+    launch when given). The track is updated in
     place; new frames join the timeline (their analyses are the key frame's or none). Returns
     True when it watched.
     """
     t_launch = timeline.meta.get("t0_clock")
-    if track.ended or track.kind != "fullscreen" or not isinstance(t_launch, (int, float)):
+    if track.ended or (track.kind != "fullscreen" and until_t is None) or not isinstance(t_launch, (int, float)):
         return False
-    target = track.first_t + _value(prof, "splash-duration", "max_duration", 5.0) + WATCH_MARGIN_S
+    target = until_t if until_t is not None else (
+        track.first_t + _value(prof, "splash-duration", "max_duration", 5.0) + WATCH_MARGIN_S)
     if track.last_t >= target:
         return False
     from harness.device import Frame
@@ -414,6 +700,10 @@ def _not_run(rule_id: str, reason: str, prof: Profile) -> Finding:
     except Exception:  # noqa: BLE001 - fallback keeps the one-finding-per-rule promise
         return Finding(rule=rule_id, outcome=Outcome.NOT_RUN, impact=RULES[rule_id].impact, reason=reason,
                        confidence=0.0)
+
+
+def _needs_review(rule_id: str, reason: str, prof: Profile) -> Finding:
+    return dataclasses.replace(_not_applicable(rule_id, reason, prof), outcome=Outcome.NEEDS_REVIEW, confidence=0.5)
 
 
 def _not_applicable(rule_id: str, reason: str, prof: Profile) -> Finding:
@@ -507,8 +797,9 @@ def _write_annotated(img: np.ndarray, analysis: Any, path: Path) -> str:
 
 
 def _write_contact_sheet(timeline: Any, analyses: list[Any], tracks: list[WindowTrack], folder: Path,
-                         ext: str = "jpg") -> str | None:
-    """A grid of up to CONTACT_SHEET_FRAMES distinct frames with their times and window state."""
+                        segmentation: Segmentation | None = None, ext: str = "jpg") -> str | None:
+    """A grid of up to CONTACT_SHEET_FRAMES distinct frames with their times and window state, and
+    under it the segment strip (stable screens and transitions, see :func:`draw_segment_strip`)."""
     import cv2
     if not timeline.frames:
         return None
@@ -533,6 +824,14 @@ def _write_contact_sheet(timeline: Any, analyses: list[Any], tracks: list[Window
         sheet = contact_sheet(images, labels)
     except Exception:  # noqa: BLE001 - a plain tiling when the evidence module is missing or fails
         sheet = _tile(images, labels)
+    if segmentation is not None and segmentation.segments:
+        try:
+            t_max = max(timeline.frames[-1].t, 0.1)
+            strip = draw_segment_strip(segmentation, width=sheet.shape[1], t_max=t_max)
+            sheet = np.vstack([sheet, strip])
+        except Exception as exc:  # noqa: BLE001 - the strip is a help for reviewers, not a reason to fail
+            import warnings
+            warnings.warn(f"segment strip not drawn: {_err(exc)}", RuntimeWarning)
     return _write_image(folder / f"contact_sheet.{ext}", sheet)
 
 
@@ -563,7 +862,7 @@ def _hot_json(p: HotZoneProbe) -> dict[str, Any]:
 
 
 def _write_result_json(result: AppResult, folder: Path, tracks: list[WindowTrack]) -> None:
-    doc = {"device": result.device, "app": result.app, "error": result.error,
+    doc = {"device": result.device, "app": result.app, "error": result.error, "coverage": result.coverage,
            "findings": {k: f.to_json() for k, f in result.findings.items()},
            "artifacts": result.artifacts, "timings_s": result.timings_s,
            "tracks": [t.to_json() for t in tracks]}

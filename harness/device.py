@@ -74,6 +74,8 @@ class Frame:
     t: float
     image: np.ndarray
     ui_tree: tuple[UiNode, ...] | None = None
+    activity: str | None = None
+    """Foreground activity when the UI tree was read (Android; an ad SDK's is a splash / pop-up cue)."""
 
 
 @dataclass
@@ -152,3 +154,7 @@ class AppResult:
     artifacts: dict[str, str] = field(default_factory=dict)
     """name → file path: ``key_frame`` (annotated PNG), ``contact_sheet``, ``timeline`` (folder), ..."""
     timings_s: dict[str, float] = field(default_factory=dict)
+    coverage: str | None = None
+    """What the launch timeline showed and how it was judged (``harness.segments.coverage``):
+    ``window recognised``, ``transient screen judged without recognised window``,
+    ``no transient screen`` (the only case where the window rules are ``not_applicable``), ..."""

@@ -243,6 +243,11 @@ def _relaunch(device: Device, app: AppSpec, track: WindowTrack, matcher: WindowM
                 window_t = el
             if el >= window_t + ready_after_s:
                 break
+            rest = window_t + ready_after_s - el
+            if rest <= CONTROL_SETTLE_S:
+                # a short settle: wait it out instead of another screenshot (≈ 0.15 s, more on a busy host)
+                clock.sleep(rest)
+                break
         elif window_t is not None:
             misses += 1
             if misses >= 2:
@@ -260,6 +265,17 @@ def _relaunch(device: Device, app: AppSpec, track: WindowTrack, matcher: WindowM
 
 
 # ====================================================================== close probe
+
+def ready_to_tap_s(track: WindowTrack) -> float:
+    """Seconds after the window shows before its control is tapped: once the control is visible
+    (its dated delay) and settled, but while the window is still up — the settling time is cut so
+    that a window that ends by itself is tapped NATURAL_END_MARGIN_S before its recorded end."""
+    delay = track.delay_s or 0.0
+    ready = delay + CONTROL_SETTLE_S
+    if track.ended and track.end_t is not None:
+        ready = max(delay, min(ready, track.end_t - track.first_t - NATURAL_END_MARGIN_S))
+    return ready
+
 
 @dataclass
 class CloseProbe:
@@ -323,8 +339,7 @@ def probe_close(device: Device, app: AppSpec, track: WindowTrack, key_image: np.
     if point is None:
         point = _centre(control.box)  # type: ignore[union-attr]
     matcher = matcher_for(track, key_image, detect)
-    launch = _relaunch(device, app, track, matcher, clk,
-                       ready_after_s=(track.delay_s or 0.0) + CONTROL_SETTLE_S)
+    launch = _relaunch(device, app, track, matcher, clk, ready_after_s=ready_to_tap_s(track))
     res = CloseProbe(ran=True, point=(float(point[0]), float(point[1])), location_before=launch.location)
     closed_at: float | None = None
     for tap_no in (1, 2):
@@ -606,151 +621,225 @@ def probe_hot_zone(device: Device, app: AppSpec, track: WindowTrack, key_image: 
         return HotZoneProbe(ran=False, reason="the window has no area outside its close control to probe")
     if track.ended and track.visible_s < 2 * NATURAL_END_MARGIN_S:
         return HotZoneProbe(ran=False, reason=f"the window is visible only {track.visible_s:.1f} s: too short to probe")
-    res = HotZoneProbe(ran=True, grid=(grid.rows, grid.cols), window_box=track.box, excluded_box=grid.excluded)
-    prior = _prior(grid, track, ui_tree)
-    matcher = matcher_for(track, key_image, detect)
-    known: dict[tuple[int, int], str] = {}      # coarse cell → outcome
-    pts: list[tuple[float, float, str]] = []    # every probe: grid coords (col_f, row_f), outcome
-    todo = sorted(grid.points)
-    # Detected CTA buttons: a jump at a CTA's centre paints its whole box (a button is smaller
-    # than a cell, and the nearest-probe rule would smear it over the cell).
-    ctas = _cta_targets(track, grid, ui_tree)
-    slop = HOT_TOUCH_SLOP_DP * dens
-    cta_state: dict[int, str | None] = {k: None for k in range(len(ctas))}
-    segments: list[tuple[tuple[float, float, str], tuple[float, float, str]]] = []
-    refined = False
-    taps = 0
-    stopped = ""
+    run = _HotZoneRun(device=device, app=app, track=track, grid=grid, clk=clk, t_start=t_start,
+                      matcher=matcher_for(track, key_image, detect), prior=_prior(grid, track, ui_tree),
+                      ctas=_cta_targets(track, grid, ui_tree), slop=HOT_TOUCH_SLOP_DP * dens,
+                      res=HotZoneProbe(ran=True, grid=(grid.rows, grid.cols), window_box=track.box,
+                                       excluded_box=grid.excluded))
+    run.todo = sorted(grid.points)
+    run.cta_state = {k: None for k in range(len(run.ctas))}
+    while True:
+        target = run.next_target()
+        stop = "done" if target is None else run.over_budget(max_taps, max_seconds, max_launches)
+        if stop:
+            run.res.stopped = stop
+            break
+        if not run.ready():
+            continue  # the window is about to end on its own, or a late jump: relaunch
+        x, y = run.point(target)  # type: ignore[arg-type]
+        outcome = run.tap(x, y)
+        if outcome is not None:
+            run.record(target, x, y, outcome)  # type: ignore[arg-type]
+    run.check_late_jump()
+    return run.finish(key_image)
+
+
+@dataclass
+class _HotZoneRun:
+    """State of one hot-zone probe and its steps (see :func:`probe_hot_zone`).
+
+    ``known``: coarse cell → outcome; ``pts``: every probe in grid coordinates (col_f, row_f,
+    outcome); ``segments``: disagreeing probe pairs being bisected; ``cta_state``: detected CTA
+    buttons (a jump at a CTA's centre paints its whole box: a button is smaller than a cell, and
+    the nearest-probe rule would smear it over the cell).
+    """
+
+    device: Device
+    app: AppSpec
+    track: WindowTrack
+    grid: Any
+    clk: Clock
+    t_start: float
+    matcher: WindowMatcher
+    prior: dict[tuple[int, int], str]
+    ctas: list[Box]
+    slop: float
+    res: HotZoneProbe
+    known: dict[tuple[int, int], str] = field(default_factory=dict)
+    pts: list[tuple[float, float, str]] = field(default_factory=list)
+    todo: list[tuple[int, int]] = field(default_factory=list)
+    cta_state: dict[int, str | None] = field(default_factory=dict)
+    segments: list[tuple[tuple[float, float, str], tuple[float, float, str]]] = field(default_factory=list)
+    refined: bool = False
+    taps: int = 0
     launch: _Launch | None = None
 
-    def to_grid(x: float, y: float) -> tuple[float, float]:
-        return (x - grid.box[0]) / grid.cw, (y - grid.box[1]) / grid.ch
+    def to_grid(self, x: float, y: float) -> tuple[float, float]:
+        g = self.grid
+        return (x - g.box[0]) / g.cw, (y - g.box[1]) / g.ch
 
-    def to_px(gx: float, gy: float) -> tuple[float, float]:
-        return grid.box[0] + gx * grid.cw, grid.box[1] + gy * grid.ch
+    def to_px(self, gx: float, gy: float) -> tuple[float, float]:
+        g = self.grid
+        return g.box[0] + gx * g.cw, g.box[1] + gy * g.ch
 
-    def next_target() -> tuple[str, Any] | None:
-        """('cell', cell) or ('seg', index) to tap next; None when done."""
-        nonlocal refined
-        if todo:
-            cell, _ = _next_cell(todo, known, prior, grid)
+    # -- what to tap next
+    def next_target(self) -> tuple[str, Any] | None:
+        """('cell', cell), ('cta', index) or ('seg', index) to tap next; None when done."""
+        if self.todo:
+            cell, _ = _next_cell(self.todo, self.known, self.prior, self.grid)
             if cell is not None:
                 return "cell", cell
-            todo.clear()  # the rest lies inside agreeing jump probes: inferred
-        for k, b in enumerate(ctas):
-            if cta_state[k] is None:
-                inside = [p[2] for p in pts if _inside(to_px(p[0], p[1]), b)]
-                if inside:
-                    cta_state[k] = inside[0]  # a grid tap already landed on it
-                elif pts and _inside_jump_area(to_grid(*_centre(b)), pts):
-                    cta_state[k] = "inside-jump-area"  # nothing to learn: its area jumps anyway
-                else:
-                    return "cta", k
-        if not refined:
-            refined = True
-            confirmed = [ctas[k] for k, v in cta_state.items() if v == JUMP]
-            segments.extend(sg for sg in _disagreeing_pairs(known, grid, to_grid)
-                            if not any(q[2] == JUMP and _near_box(to_px(q[0], q[1]), b, slop)
-                                       for q in sg for b in confirmed))
-        live = [k for k, (a, b) in enumerate(segments)
+            self.todo.clear()  # the rest lies inside agreeing jump probes: inferred
+        cta = self._next_cta()
+        if cta is not None:
+            return "cta", cta
+        if not self.refined:
+            self._start_refining()
+        return self._next_segment()
+
+    def _next_cta(self) -> int | None:
+        for k, b in enumerate(self.ctas):
+            if self.cta_state[k] is not None:
+                continue
+            inside = [p[2] for p in self.pts if _inside(self.to_px(p[0], p[1]), b)]
+            if inside:
+                self.cta_state[k] = inside[0]  # a grid tap already landed on it
+            elif self.pts and _inside_jump_area(self.to_grid(*_centre(b)), self.pts):
+                self.cta_state[k] = "inside-jump-area"  # nothing to learn: its area jumps anyway
+            else:
+                return k
+        return None
+
+    def _confirmed_ctas(self) -> list[Box]:
+        return [self.ctas[k] for k, v in self.cta_state.items() if v == JUMP]
+
+    def _start_refining(self) -> None:
+        self.refined = True
+        confirmed = self._confirmed_ctas()
+        self.segments.extend(sg for sg in _disagreeing_pairs(self.known, self.grid, self.to_grid)
+                             if not any(q[2] == JUMP and _near_box(self.to_px(q[0], q[1]), b, self.slop)
+                                        for q in sg for b in confirmed))
+
+    def _next_segment(self) -> tuple[str, Any] | None:
+        live = [k for k, (a, b) in enumerate(self.segments)
                 if math.hypot(a[0] - b[0], a[1] - b[1]) > HOT_MIN_SEGMENT_CELLS]
         if not live:
             return None
-        # Midpoints expected not to jump first (nearest probe), then the longest segment.
-        def key(k: int) -> tuple[bool, float]:
-            a, b = segments[k]
+
+        def key(k: int) -> tuple[bool, float]:  # midpoints expected not to jump first, then the longest
+            a, b = self.segments[k]
             mid = ((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
-            return _predict_pt(mid, pts) != JUMP, math.hypot(a[0] - b[0], a[1] - b[1])
+            return _predict_pt(mid, self.pts) != JUMP, math.hypot(a[0] - b[0], a[1] - b[1])
         return "seg", max(live, key=key)
 
-    while True:
-        target = next_target()
-        if target is None:
-            stopped = "done"
-            break
-        if taps >= max_taps:
-            stopped = f"tap budget ({max_taps}) used"
-            break
-        if clk.now() - t_start >= max_seconds:
-            stopped = f"time budget ({max_seconds:.0f} s) used"
-            break
-        if launch is None:
-            if res.launches >= max_launches:
-                stopped = f"launch budget ({max_launches}) used"
-                break
-            launch = _relaunch(device, app, track, matcher, clk)
-            res.launches += 1
-        if launch.natural_end_t is not None and \
-                clk.now() - launch.t0 > launch.natural_end_t - NATURAL_END_MARGIN_S:
-            launch = None  # the window is about to end on its own: relaunch
-            continue
+    def point(self, target: tuple[str, Any]) -> tuple[float, float]:
         kind, what = target
         if kind == "cell":
-            x, y = grid.points[what]
-        elif kind == "cta":
-            x, y = _centre(ctas[what])
-        else:
-            a, b = segments[what]
-            x, y = to_px((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
-        loc = _safe_location(device)
+            return self.grid.points[what]
+        if kind == "cta":
+            return _centre(self.ctas[what])
+        a, b = self.segments[what]
+        return self.to_px((a[0] + b[0]) / 2, (a[1] + b[1]) / 2)
+
+    # -- budget and launches
+    def over_budget(self, max_taps: int, max_seconds: float, max_launches: int) -> str:
+        if self.taps >= max_taps:
+            return f"tap budget ({max_taps}) used"
+        if self.clk.now() - self.t_start >= max_seconds:
+            return f"time budget ({max_seconds:.0f} s) used"
+        if self.launch is None and self.res.launches >= max_launches:
+            return f"launch budget ({max_launches}) used"
+        return ""
+
+    def ready(self) -> bool:
+        """A launch with the window up and time left before its natural end; False: try again."""
+        if self.launch is None:
+            self.launch = _relaunch(self.device, self.app, self.track, self.matcher, self.clk)
+            self.res.launches += 1
+        launch = self.launch
+        if launch.natural_end_t is not None and \
+                self.clk.now() - launch.t0 > launch.natural_end_t - NATURAL_END_MARGIN_S:
+            self.launch = None  # the window is about to end on its own: relaunch
+            return False
+        loc = _safe_location(self.device)
         if loc is not None and loc != launch.location:
             # A late jump: the previous tap of this launch navigated after we had looked.
-            _relabel_last(res, pts, known, segments)
-            launch = None
-            continue
-        t_tap = clk.now()
-        device.tap(x, y)
-        clk.sleep(TAP_SETTLE_S)
-        outcome, _, _ = _watch_tap(device, matcher, launch.location, clk, t_tap, TAP_SETTLE_S)
+            _relabel_last(self.res, self.pts, self.known, self.segments)
+            self.launch = None
+            return False
+        return True
+
+    # -- tap and record
+    def tap(self, x: float, y: float) -> str | None:
+        """Tap and watch: JUMP / CLOSE / NONE, or None when the window ended on its own (not recorded)."""
+        launch = self.launch
+        assert launch is not None
+        t_tap = self.clk.now()
+        self.device.tap(x, y)
+        self.clk.sleep(TAP_SETTLE_S)
+        outcome, _, _ = _watch_tap(self.device, self.matcher, launch.location, self.clk, t_tap, TAP_SETTLE_S)
         if outcome == CLOSE and launch.natural_end_t is not None and \
-                clk.now() - launch.t0 >= launch.natural_end_t - NATURAL_END_MARGIN_S:
-            launch = None  # it ended on its own: do not record; tap here again after a relaunch
-            continue
-        taps += 1
-        g = to_grid(x, y)
+                self.clk.now() - launch.t0 >= launch.natural_end_t - NATURAL_END_MARGIN_S:
+            self.launch = None  # it ended on its own: do not record; tap here again after a relaunch
+            return None
+        return outcome
+
+    def record(self, target: tuple[str, Any], x: float, y: float, outcome: str) -> None:
+        kind, what = target
+        self.taps += 1
+        g = self.to_grid(x, y)
         p = (g[0], g[1], outcome)
-        pts.append(p)
+        self.pts.append(p)
         if kind == "cell":
-            known[what] = outcome
-            todo.remove(what)
-            res.probes.append(TapProbe(x=float(x), y=float(y), cell=what, outcome=outcome, launch=res.launches))
+            self.known[what] = outcome
+            self.todo.remove(what)
         elif kind == "cta":
-            cta_state[what] = outcome
-            res.probes.append(TapProbe(x=float(x), y=float(y), cell=None, outcome=outcome, launch=res.launches))
+            self.cta_state[what] = outcome
         else:
-            a, b = segments[what]
-            segments[what] = (a, p) if _jumpy(a[2]) != _jumpy(outcome) else (p, b)
-            res.probes.append(TapProbe(x=float(x), y=float(y), cell=None, outcome=outcome, launch=res.launches))
+            a, b = self.segments[what]
+            self.segments[what] = (a, p) if _jumpy(a[2]) != _jumpy(outcome) else (p, b)
+        self.res.probes.append(TapProbe(x=float(x), y=float(y), cell=what if kind == "cell" else None,
+                                        outcome=outcome, launch=self.res.launches))
         if outcome != NONE:
-            launch = None  # window gone (jump or close): relaunch for the next tap
-    if launch is not None and res.probes and res.probes[-1].launch == res.launches and res.probes[-1].outcome == NONE:
-        clk.sleep(TAP_SETTLE_S)
-        loc = _safe_location(device)
-        if loc is not None and loc != launch.location:
-            _relabel_last(res, pts, known, segments)
-    res.stopped = stopped
-    if not pts:
-        res.ran = False
-        res.reason = f"no probe tap could be made ({stopped})"
-        res.seconds = round(clk.now() - t_start, 3)
+            self.launch = None  # window gone (jump or close): relaunch for the next tap
+
+    def check_late_jump(self) -> None:
+        """The last tap of a launch may navigate after we looked: look once more."""
+        res, launch = self.res, self.launch
+        if launch is not None and res.probes and res.probes[-1].launch == res.launches and \
+                res.probes[-1].outcome == NONE:
+            self.clk.sleep(TAP_SETTLE_S)
+            loc = _safe_location(self.device)
+            if loc is not None and loc != launch.location:
+                _relabel_last(res, self.pts, self.known, self.segments)
+
+    # -- estimate
+    def finish(self, key_image: np.ndarray) -> HotZoneProbe:
+        res, grid, clk = self.res, self.grid, self.clk
+        if not self.pts:
+            res.ran = False
+            res.reason = f"no probe tap could be made ({res.stopped})"
+            res.seconds = round(clk.now() - self.t_start, 3)
+            return res
+        pts = list(self.pts)
+        # Unprobed coarse cells join the estimate with their predicted label at their tap point.
+        for cell, (x, y) in grid.points.items():
+            if cell not in self.known:
+                g = self.to_grid(x, y)
+                pts.append((g[0], g[1], _predict(cell, self.known, self.prior)))
+        res.labels = [[self.known.get((r, c)) or (_predict((r, c), self.known, self.prior)
+                                                   if (r, c) in grid.points else NONE)
+                       for c in range(grid.cols)] for r in range(grid.rows)]
+        res.probed = [[(r, c) in self.known for c in range(grid.cols)] for r in range(grid.rows)]
+        confirmed = self._confirmed_ctas()
+        res.cta_boxes = [tuple(int(round(v)) for v in b) for b in confirmed]  # type: ignore[misc]
+        res.fraction, res.uncertainty, res.raster = _estimate_raster(grid, pts, jump_boxes=confirmed, slop=self.slop)
+        x1, y1, x2, y2 = self.track.box
+        share = (x2 - x1) * (y2 - y1) / float(key_image.shape[0] * key_image.shape[1])
+        res.screen_fraction = round(min(1.0, res.fraction * share), 4)
+        res.screen_uncertainty = round(min(1.0, res.uncertainty * share), 4)
+        res.seconds = round(clk.now() - self.t_start, 3)
         return res
-    # Unprobed coarse cells join the estimate with their predicted label at their tap point.
-    for cell, (x, y) in grid.points.items():
-        if cell not in known:
-            g = to_grid(x, y)
-            pts.append((g[0], g[1], _predict(cell, known, prior)))
-    res.labels = [[known.get((r, c)) or (_predict((r, c), known, prior) if (r, c) in grid.points else NONE)
-                   for c in range(grid.cols)] for r in range(grid.rows)]
-    res.probed = [[(r, c) in known for c in range(grid.cols)] for r in range(grid.rows)]
-    confirmed = [ctas[k] for k, v in cta_state.items() if v == JUMP]
-    res.cta_boxes = [tuple(int(round(v)) for v in b) for b in confirmed]  # type: ignore[misc]
-    res.fraction, res.uncertainty, res.raster = _estimate_raster(grid, pts, jump_boxes=confirmed, slop=slop)
-    x1, y1, x2, y2 = track.box
-    share = (x2 - x1) * (y2 - y1) / float(key_image.shape[0] * key_image.shape[1])
-    res.screen_fraction = round(min(1.0, res.fraction * share), 4)
-    res.screen_uncertainty = round(min(1.0, res.uncertainty * share), 4)
-    res.seconds = round(clk.now() - t_start, 3)
-    return res
 
 
 def _jumpy(label: str) -> bool:

@@ -156,6 +156,9 @@ def record_launch(device: Device, app: AppSpec, *, duration_s: float = 6.0, fps:
         "location_end": location_end, "frames": len(frames),
         "fps": round((len(frames) - 1) / span, 2) if span > 0 else 0.0,
     })
+    if clk is REAL_CLOCK:
+        # the wall-clock instant of t = 0, to compare with times an app reports about itself
+        meta["t0_epoch"] = round(time.time() - (time.monotonic() - t0), 4)
     meta.setdefault("status_bar", shows_status_bar(str(getattr(device, "platform", "android"))))
     return Timeline(frames=frames, density=float(getattr(device, "density", 1.0) or 1.0), meta=meta)
 
@@ -173,8 +176,9 @@ def _poll(device: Device, t0: float, *, duration_s: float, fps: float, ui_trees:
         img = device.screenshot()
         t_got = clock.now()
         tree = _safe_tree(device) if ui_trees and i % ui_every == 0 else None
+        activity = _safe_activity(device) if tree is not None else None
         # The screenshot shows the screen at some moment during the call: take the middle.
-        frames.append(Frame(t=round((t_req + t_got) / 2 - t0, 4), image=img, ui_tree=tree))
+        frames.append(Frame(t=round((t_req + t_got) / 2 - t0, 4), image=img, ui_tree=tree, activity=activity))
         i += 1
         spare = period - (clock.now() - t_req)
         if spare > 0:
@@ -188,6 +192,18 @@ def _safe_tree(device: Device) -> tuple[UiNode, ...] | None:
     except Exception:  # noqa: BLE001 - a UI tree is a bonus; pixels are the evidence
         return None
     return tuple(tree) if tree is not None else None
+
+
+def _safe_activity(device: Device) -> str | None:
+    """The foreground activity where the device can tell (Android), else None."""
+    read = getattr(device, "activity", None)
+    if not callable(read):
+        return None
+    try:
+        act = read()
+    except Exception:  # noqa: BLE001 - a cue, not evidence
+        return None
+    return str(act) if act else None
 
 
 def _check_last_frame(device: Any, frames: list[Frame], duration_s: float, *,
@@ -294,7 +310,8 @@ def save_timeline(timeline: Timeline, folder: str | Path, *, fmt: str = "png", q
             write_image(root / name, img, params)  # bytes-safe (cv2.imwrite crashes on non-UTF-8 paths)
             by_hash[digest] = name
         entries.append({"t": float(f.t), "file": name,
-                        "ui_tree": [_node_json(n) for n in f.ui_tree] if f.ui_tree is not None else None})
+                        "ui_tree": [_node_json(n) for n in f.ui_tree] if f.ui_tree is not None else None,
+                        **({"activity": f.activity} if f.activity else {})})
     doc = {"version": TIMELINE_VERSION, "density": float(timeline.density), "meta": _jsonable(timeline.meta),
            "frames": entries}
     path = root / TIMELINE_FILE
@@ -325,7 +342,8 @@ def load_timeline(folder: str | Path) -> Timeline:
             cache[e["file"]] = img
         tree = e.get("ui_tree")
         frames.append(Frame(t=float(e["t"]), image=img,
-                            ui_tree=tuple(_node_from_json(n) for n in tree) if tree is not None else None))
+                            ui_tree=tuple(_node_from_json(n) for n in tree) if tree is not None else None,
+                            activity=e.get("activity")))
     return Timeline(frames=frames, density=float(doc.get("density", 1.0)), meta=dict(doc.get("meta") or {}))
 
 

@@ -150,16 +150,21 @@ def analyze_timeline(timeline: Timeline, *, profile: Any = None, reader: Any = N
     last: FrameAnalysis | None = None
     analysed = 0
     last_tree = None
+    last_activity: str | None = None
     for f in timeline.frames:
         if f.ui_tree is not None:
             last_tree = f.ui_tree
+        if getattr(f, "activity", None):
+            last_activity = f.activity
         sig = frame_signature(f.image)
         if last is not None and last_sig is not None and same_signature(sig, last_sig):
             out.append(last)
             continue
+        # the foreground activity only when there is one (Android): analysers without it keep working
+        extra = {"activity": last_activity} if last_activity and use_ui_tree else {}
         last = analyze(f.image, density=timeline.density, profile=profile,
                        ui_tree=(f.ui_tree if f.ui_tree is not None else last_tree) if use_ui_tree else None,
-                       reader=reader, status_bar_expected=bool(timeline.meta.get("status_bar", True)))
+                       reader=reader, status_bar_expected=bool(timeline.meta.get("status_bar", True)), **extra)
         last_sig = sig
         analysed += 1
         out.append(last)
@@ -311,7 +316,13 @@ def _make_track(frames: Sequence[Any], analyses: Sequence[FrameAnalysis], indice
                     frame_signature(frames[i].image), frame_signature(frames[j].image))):
                 key = i
                 break
-        control_first_t: float | None = frames[with_control[0]].t
+        # A control recognised late (a countdown ring read only near its end) was usually in
+        # the picture before: date it from the first frame whose control region shows it.
+        found = with_control[0]
+        best = max((c for c in analyses[found].controls if c.confidence >= min_conf), key=lambda c: c.confidence)
+        from harness.segments import control_onset
+        onset = control_onset([f.image for f in frames], best.box, found, indices[0])
+        control_first_t: float | None = frames[onset].t
     else:
         # No control ever: the most confident window frame is the evidence.
         key = max(indices, key=lambda i: (analyses[i].window.confidence if analyses[i].window else 0.0, -i))

@@ -281,7 +281,9 @@ def _cmd_diff(args: argparse.Namespace) -> int:
     changes = diff_mod.diff_verdicts(prev, new)
     kw = dict(prev=prev_file, new=new_file, prev_verdict=prev, new_verdict=new)
     if args.format == "json":
-        _emit(json.dumps(diff_mod.to_json(changes, **kw), indent=2, ensure_ascii=False))
+        from splashcheck.scan import json_text
+
+        _emit(json_text(diff_mod.to_json(changes, **kw)))
     else:
         _emit(diff_mod.render_text(changes, **kw))
     return diff_mod.exit_code(changes)

@@ -9,6 +9,8 @@ The verdict JSON (``<out>/verdict.json``)::
 
     {"schema": 1, "profile": "cn-2023", "updated": "<ISO time>",
      "runs": [{"device": "<name>", "app": "<as given>", "app_id": "<id>", "error": null | "...",
+               "coverage": "window recognised | transient screen judged without recognised window |
+                            no transient screen | layer over the first screen not recognised as a window | ...",
                "rules": {"<rule id>": {"outcome": "violation|needs_review|pass|not_applicable|not_run",
                                        "impact": "minor|moderate|serious|critical",
                                        "measured": {"<key with unit suffix>": ..},
@@ -456,6 +458,7 @@ def run_record(result: Any, *, app_given: str, out_dir: str | os.PathLike[str]) 
         "app": app_given,
         "app_id": result.app,
         "error": result.error,
+        "coverage": getattr(result, "coverage", None),
         "rules": rules,
         "artifacts": {k: _artifact(v, base) for k, v in (result.artifacts or {}).items()},
         "timings_s": {k: round(float(v), 3) for k, v in (result.timings_s or {}).items()},
@@ -539,6 +542,10 @@ def summary_table(verdict: Mapping[str, Any]) -> str:
                      *(str(sum(o == k for _, o in outs)) for k in ("pass", "not_applicable", "not_run"))))
         if r.get("error"):
             rows.append(("", "", "", f"error: {_one_line(r['error'])}", "", "", "", ""))
+        elif outs and all(o == "not_applicable" for _, o in outs):
+            # say it out loud: an app with nothing judged is not an app shown compliant
+            rows.append(("", "", "", f"every rule not_applicable (coverage: {r.get('coverage') or 'unknown'})",
+                         "", "", "", ""))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows]
     lines.insert(1, "  ".join("-" * w for w in widths))

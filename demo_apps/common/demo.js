@@ -29,9 +29,33 @@
     Demo.log('phase', { phase: phase });
   };
 
-  /** Start a demo: remember its id (the folder name) and the first window kind. */
+  /** Wall-clock seconds (Unix epoch) now: comparable with the harness's own clock. */
+  Demo.epoch = function () { return (performance.timeOrigin + performance.now()) / 1000; };
+
+  /* The window's own timing, for the harness's timing self-test: state.window = {kind, shown, gone}
+   * in epoch seconds; shown = the first contentful paint (the window is in the first paint), gone =
+   * the frame after the window was removed. */
+  function markShown(w) {
+    var done = false;
+    function set(t) { if (!done) { done = true; w.shown = Math.round(t * 1000) / 1000; } }
+    try {
+      new PerformanceObserver(function (list) {
+        list.getEntries().forEach(function (e) {
+          if (e.name === 'first-contentful-paint') set((performance.timeOrigin + e.startTime) / 1000);
+        });
+      }).observe({ type: 'paint', buffered: true });
+    } catch (e) { /* no paint timing: fall back to the next animation frame */ }
+    setTimeout(function () { if (!done) requestAnimationFrame(function () { set(Demo.epoch()); }); }, 1000);
+  }
+
+  /** Start a demo: remember its id (the folder name) and the first window kind ('home': none). */
   Demo.init = function (id, phase) {
     state.id = id;
+    state.window = null;
+    if (phase === 'splash' || phase === 'popup') {
+      state.window = { kind: phase, shown: null, gone: null };
+      markShown(state.window);
+    }
     Demo.setPhase(phase);
   };
 
@@ -63,6 +87,10 @@
     Demo.log('close', { how: how });
     if (keep) el.hidden = true; else if (el.parentNode) el.parentNode.removeChild(el);
     Demo.showHome();
+    var w = state.window;
+    if (w && w.gone === null) {
+      requestAnimationFrame(function () { w.gone = Math.round(Demo.epoch() * 1000) / 1000; });
+    }
   };
 
   /** Bind a tap (touch taps fire click too) that does not fall through to the ad picture. */

@@ -248,7 +248,7 @@ def test_android_ui_tree_and_location():
     dev, conn = _device(_config("android"), source=lambda _: ANDROID_SOURCE,
                         **{"mobile: getCurrentPackage": lambda a: "com.example.shop",
                            "mobile: getCurrentActivity": lambda a: ".SplashActivity"})
-    nodes = dev.ui_tree()
+    nodes = [n for n in dev.ui_tree() if n.clickable]
     assert [(n.box, n.text, n.resource_id) for n in nodes] == [
         ((0, 0, 1080, 2000), "", "com.example.shop:id/ad"),
         ((900, 120, 1040, 190), "跳过 3", "com.example.shop:id/skip"),

@@ -106,7 +106,58 @@ def test_no_window_makes_every_rule_not_applicable_without_probing(tmp_path):
     dev, res = _run(FakeApp(t_show=99), tmp_path)
     assert {f.outcome for f in res.findings.values()} == {Outcome.NOT_APPLICABLE}
     assert all("no splash or pop-up" in f.reason for f in res.findings.values())
+    assert res.coverage == "no transient screen"
     assert dev.launches == 1 and not dev.taps
+
+
+class BlindAnalyzer:
+    """Sees no window by itself (like a pixel detector that misses a splash); given a window (the
+    timeline's), finds the controls in it and judges the static rules like analyze_frame."""
+
+    def __call__(self, frame, *, window=None, **kw):
+        from dataclasses import replace
+        from detectors.rules import judge_static
+        from harness.tests.fakes import fake_analyze
+        a = fake_analyze(frame, **{k: v for k, v in kw.items() if k in ("density", "profile", "ui_tree", "reader")})
+        if window is None:
+            return replace(a, window=None, controls=(), ctas=(), findings=())
+        a = replace(a, window=window)
+        return replace(a, findings=tuple(judge_static(window, a.controls, [None] * len(a.controls),
+                                                      frame_shape=frame.shape, density=a.density,
+                                                      profile=kw.get("profile"))))
+
+
+def _run_blind(app: FakeApp, tmp_path: Path):
+    dev = FakeDevice(app)
+    res = check_app(dev, APP, profile=load_profile(), out_dir=tmp_path, reader=None, options=OPTS,
+                    clock=dev.clock, analyze=BlindAnalyzer())
+    return dev, res
+
+
+def test_a_transient_screen_the_detector_missed_is_judged_as_a_splash(tmp_path):
+    dev, res = _run_blind(FakeApp(control=None, t_end=1.8), tmp_path)
+    assert res.coverage == "transient screen judged without recognised window"
+    f = res.findings["close-button-present"]
+    assert f.outcome == Outcome.VIOLATION and "judged from the timeline" in f.reason
+    assert str(tmp_path / "fake" / "fake" / "key_frame.jpg") in f.evidence
+    assert res.findings["close-button-delay"].outcome == Outcome.VIOLATION  # no control while it was up
+    assert res.findings["splash-duration"].measured["duration_s"] == pytest.approx(1.6, abs=0.25)
+    # the tap probes ran on it (no control to tap, so the hot-zone probe did the tapping)
+    assert res.findings["fullscreen-jump-link"].outcome == Outcome.PASS and dev.taps
+    assert res.findings["close-button-works"].outcome == Outcome.NOT_RUN
+
+
+def test_a_short_transient_screen_without_control_needs_review(tmp_path):
+    _, res = _run_blind(FakeApp(control=None, t_end=0.8), tmp_path)
+    f = res.findings["close-button-present"]
+    assert f.outcome == Outcome.NEEDS_REVIEW and "shown only" in f.reason
+
+
+def test_a_control_on_a_transient_screen_is_dated_from_its_start_and_tapped(tmp_path):
+    _, res = _run_blind(FakeApp(t_end=2.5), tmp_path)
+    assert res.findings["close-button-present"].outcome == Outcome.PASS
+    assert res.findings["close-button-delay"].outcome == Outcome.PASS
+    assert res.findings["close-button-works"].outcome == Outcome.PASS
 
 
 def test_a_crashing_probe_is_not_run_with_its_error_and_the_rest_goes_on(tmp_path, monkeypatch):
@@ -199,3 +250,76 @@ def test_static_jump_cue_alone_never_passes_when_the_tap_probes_fail(tmp_path, m
     f = res.findings["fullscreen-jump-link"]
     assert f.outcome == Outcome.NEEDS_REVIEW
     assert "tap probes not run" in f.reason and "probe bug" in f.reason
+
+
+def test_a_full_screen_first_screen_without_close_that_stays_is_the_apps_own(tmp_path):
+    """A game-like home the detector takes for a full-screen window: watched longer, then not_applicable."""
+    dev, res = _run(FakeApp(control=None, t_show=0.0), tmp_path)
+    assert res.coverage == "no transient screen"
+    assert {f.outcome for f in res.findings.values()} == {Outcome.NOT_APPLICABLE}
+    assert "app's own screen" in res.findings["close-button-present"].reason and not dev.taps
+    assert res.timings_s["watch_longer"] > 0
+
+
+def test_a_weak_pop_up_call_on_a_first_screen_that_stays_is_the_apps_own(tmp_path, monkeypatch):
+    import dataclasses
+    from harness.tests import fakes
+
+    def weak(frame, **kw):
+        a = fakes.fake_analyze(frame, **kw)
+        return dataclasses.replace(a, window=dataclasses.replace(a.window, confidence=0.5)) if a.window else a
+    dev = FakeDevice(FakeApp(control=None, t_show=0.0, kind="dialog", window=(40, 200, 360, 600), scrim=True))
+    res = check_app(dev, APP, profile=load_profile(), out_dir=tmp_path, reader=None, options=OPTS,
+                    clock=dev.clock, analyze=lambda f, **kw: weak(f, kind="dialog", **kw))
+    assert res.coverage == "no transient screen" and res.timings_s["watch_longer"] > 5
+    assert res.findings["close-button-present"].outcome == Outcome.NOT_APPLICABLE
+    assert "dialog window" in res.findings["close-button-present"].reason
+
+
+def test_a_full_screen_first_screen_that_goes_late_is_judged_as_a_splash(tmp_path):
+    _, res = _run(FakeApp(control=None, t_show=0.0, t_end=8.0), tmp_path)
+    assert res.coverage == "window recognised"
+    assert res.findings["close-button-delay"].outcome == Outcome.VIOLATION  # never a control while it was up
+    assert res.findings["splash-duration"].outcome != Outcome.NOT_APPLICABLE
+
+
+def test_run_record_carries_coverage_and_the_summary_says_when_nothing_applied(tmp_path):
+    from splashcheck import report
+    _, res = _run(FakeApp(t_show=99), tmp_path)
+    rec = report.run_record(res, app_given="fake", out_dir=tmp_path)
+    assert rec["coverage"] == "no transient screen"
+    table = report.summary_table({"runs": [rec]})
+    assert "every rule not_applicable (coverage: no transient screen)" in table
+
+
+def test_a_track_recognised_late_starts_where_its_screen_started():
+    import numpy as np
+    from detectors.model import CloseControl, FrameAnalysis, Window
+    from harness.device import Frame, Timeline
+    from harness.segments import segment_timeline
+    from harness.tracking import WindowTrack
+    blank = np.full((400, 200, 3), 255, np.uint8)
+    splash = np.full((400, 200, 3), 60, np.uint8)
+    splash[20:40, 150:190] = 250  # its control, there from the start
+    frames = [Frame(t=k * 0.2, image=blank if k < 2 else splash) for k in range(20)]
+    tl = Timeline(frames=frames, density=2.0, meta={"mode": "capture"})
+    a = FrameAnalysis(width=200, height=400, density=2.0, density_estimated=False,
+                      window=Window((0, 0, 200, 400), "fullscreen", 0.9),
+                      controls=(CloseControl((150, 20, 190, 40), "text", 0.9),))
+    tr = WindowTrack(first_t=2.0, last_t=3.8, ended=False, kind="fullscreen", box=(0, 0, 200, 400),
+                     control_first_t=3.0, analysis=a, key_index=15, frame_indices=list(range(10, 20)))
+    check_mod.align_to_segment(tr, segment_timeline(tl), tl)
+    assert tr.first_t == pytest.approx(0.4) and tr.frame_indices[0] == 2
+    assert tr.delay_s == pytest.approx(0.0)
+    assert not check_mod._lost_paints(tl)  # 0.4 s of blank is a page loading
+    long_blank = Timeline(frames=[Frame(t=k * 0.2, image=blank if k < 15 else splash) for k in range(20)],
+                          density=2.0, meta={"mode": "capture"})
+    assert check_mod._lost_paints(long_blank)
+
+
+def test_a_clear_pop_up_without_close_is_still_judged_as_one(tmp_path):
+    dev = FakeDevice(FakeApp(control=None, t_show=0.0, kind="card", window=(40, 200, 360, 600), scrim=True))
+    res = check_app(dev, APP, profile=load_profile(), out_dir=tmp_path, reader=None, options=OPTS,
+                    clock=dev.clock, analyze=CountingAnalyzer("card"))
+    assert res.coverage == "window recognised"
+    assert res.findings["close-button-delay"].outcome == Outcome.VIOLATION

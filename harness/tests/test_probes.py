@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
 from detectors.profiles import load_profile
 from harness.device import AppSpec, DeviceError
 from harness.probes import (ProbeError, WindowMatcher, draw_hot_zone, gentle_shake, plan_grid, probe_close,
-                            probe_hot_zone, probe_shake)
+                            probe_hot_zone, probe_shake, ready_to_tap_s)
 from harness.tests.fakes import CountingAnalyzer, FakeApp, FakeDevice, true_hot_fraction
 from harness.timeline import record_launch
 from harness.tracking import primary_track, track_timeline
@@ -75,10 +77,19 @@ def test_close_probe_flags_a_window_that_ends_on_its_own_as_ambiguous():
     assert res.closed and res.ambiguous and "on its own" in res.ambiguous
 
 
-def test_close_probe_fails_clearly_when_the_window_ends_before_its_control_shows():
+def test_close_probe_taps_a_late_control_while_the_window_is_still_up():
+    # control at 0.9 s, window gone at 1.3 s: the settling wait is cut so the tap lands in time
     dev, track, key = _setup(FakeApp(t_control=0.9, t_end=1.3), duration_s=2.5)
+    assert ready_to_tap_s(track) == pytest.approx(max(track.delay_s, track.end_t - track.first_t - 0.6))
+    res = probe_close(dev, APP, track, key, clock=dev.clock, watch_s=0.0)
+    assert res.ran and res.closed and res.taps == 1
+
+
+def test_close_probe_fails_clearly_when_the_window_ends_before_it_is_ready():
+    dev, track, key = _setup(FakeApp(t_control=0.9, t_end=1.3), duration_s=2.5)
+    late = dataclasses.replace(track, control_first_t=track.first_t + 2.0)  # a control dated after the end
     with pytest.raises(ProbeError, match="went away"):
-        probe_close(dev, APP, track, key, clock=dev.clock, watch_s=0.0)
+        probe_close(dev, APP, late, key, clock=dev.clock, watch_s=0.0)
 
 
 def test_close_probe_without_control_does_not_run():

@@ -1,0 +1,185 @@
+"""Temporal segmentation on synthetic frame sequences with known screens and times."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from harness.segments import (COVERAGE_LAYER, COVERAGE_NO_TRANSIENT, COVERAGE_TEMPORAL, COVERAGE_WINDOW,
+                              control_onset, coverage, layer_box, segment_frames)
+
+W, H = 240, 480
+FPS = 5.0
+
+
+def photo(seed: int) -> np.ndarray:
+    """A smooth, photo-like picture (blurred noise, full range)."""
+    rng = np.random.default_rng(seed)
+    small = rng.integers(0, 256, (12, 6, 3), dtype=np.uint8)
+    return cv2.resize(small, (W, H), interpolation=cv2.INTER_CUBIC)
+
+
+def home() -> np.ndarray:
+    """An app home screen: white with a coloured top bar and grey feed rows."""
+    img = np.full((H, W, 3), 250, np.uint8)
+    img[:50] = (60, 70, 230)
+    for k in range(6):
+        img[70 + k * 65:120 + k * 65, 10:W - 10] = (200, 200, 200)
+        img[80 + k * 65:95 + k * 65, 70:W - 30] = (90, 90, 90)
+    return img
+
+
+def ring(img: np.ndarray, frac: float) -> np.ndarray:
+    """A countdown ring with 跳过-like bars at the top-right, its arc ``frac`` full."""
+    out = img.copy()
+    cv2.circle(out, (205, 40), 22, (30, 30, 30), -1)
+    cv2.ellipse(out, (205, 40), (20, 20), -90, 0, 360 * frac, (255, 255, 255), 3)
+    cv2.rectangle(out, (195, 36), (215, 44), (255, 255, 255), -1)  # the label
+    return out
+
+
+def sequence(screens: list[tuple[float, object]], duration: float = 6.0) -> tuple[list[float], list[np.ndarray]]:
+    """Frames at FPS: ``screens`` is [(start time, image or callable(t) -> image)]."""
+    times, images = [], []
+    t = 0.0
+    while t < duration - 1e-9:
+        start, what = max((s for s in screens if s[0] <= t + 1e-9), key=lambda s: s[0])
+        images.append(what(t) if callable(what) else what)
+        times.append(round(t, 3))
+        t += 1 / FPS
+    return times, images
+
+
+def test_splash_with_countdown_ring_then_home_is_one_transient_screen():
+    pic = photo(1)
+    times, images = sequence([(0.0, lambda t: ring(pic, 1 - t / 3.0)), (3.0, home())])
+    seg = segment_frames(times, images)
+    content = seg.content()
+    assert len(content) == 2
+    splash, app = content
+    assert splash.t_start == 0.0 and splash.t_end == pytest.approx(3.0)
+    assert splash.duration_s == pytest.approx(3.0)
+    assert splash.appeared_t == 0.0 and splash.gone_t == pytest.approx(2.9)  # midway 2.8 → 3.0
+    assert app.appeared_t == pytest.approx(2.9) and app.gone_t is None
+    assert not seg.transitions[0].by_input and seg.transitions[0].layer is None
+    assert seg.transient() == [splash]
+    assert seg.first_app_screen() == app and not app.ended
+    assert coverage(seg, windows=0) == COVERAGE_TEMPORAL
+    assert coverage(seg, windows=1) == COVERAGE_WINDOW
+
+
+def test_loading_blank_then_home_has_no_transient_screen():
+    times, images = sequence([(0.0, np.full((H, W, 3), 255, np.uint8)), (0.6, home())])
+    seg = segment_frames(times, images)
+    assert [s.blank for s in seg.segments] == [True, False]
+    assert seg.transient() == []
+    assert coverage(seg, windows=0) == COVERAGE_NO_TRANSIENT
+
+
+def test_single_full_screen_picture_that_stays_is_the_app_screen():
+    """A game-like home screen: full-bleed art, never goes away by itself."""
+    pic = photo(7)
+    times, images = sequence([(0.0, pic)])
+    seg = segment_frames(times, images)
+    assert len(seg.segments) == 1 and not seg.segments[0].ended
+    assert seg.transient() == [] and coverage(seg, windows=0) == COVERAGE_NO_TRANSIENT
+
+
+def test_popup_over_home_is_a_layer_not_a_splash():
+    base = home()
+    pop = (base.astype(np.float32) * 0.38).astype(np.uint8)
+    pop[150:330, 30:210] = (240, 240, 255)
+    pop[170:190, 50:190] = (40, 40, 200)
+    times, images = sequence([(0.0, base), (1.0, pop)])
+    seg = segment_frames(times, images)
+    assert len(seg.content()) == 2
+    tr = seg.transitions[0]
+    assert tr.layer is not None
+    x1, y1, x2, y2 = tr.layer
+    assert abs(x1 - 30) <= 10 and abs(y1 - 150) <= 10 and abs(x2 - 210) <= 10 and abs(y2 - 330) <= 10
+    assert seg.transient() == []  # the home screen stays under the pop-up: not a splash
+    assert coverage(seg, windows=0) == COVERAGE_LAYER
+
+
+def test_transition_after_a_tap_is_marked_and_ends_the_launch_sequence():
+    times, images = sequence([(0.0, photo(2)), (2.0, home())])
+    seg = segment_frames(times, images, inputs=[1.9])
+    assert seg.transitions[0].by_input
+    assert seg.transient() == []
+    seg2 = segment_frames(times, images, inputs=[0.4])  # long before: not the cause
+    assert not seg2.transitions[0].by_input and len(seg2.transient()) == 1
+
+
+def test_cross_fade_frames_are_folded_into_the_transition():
+    a, b = photo(3), home()
+
+    def fade(t: float) -> np.ndarray:
+        k = min(1.0, (t - 2.0) / 0.4)
+        return cv2.addWeighted(a, 1 - k, b, k, 0)
+    times, images = sequence([(0.0, a), (2.0, fade), (2.6, b)])
+    seg = segment_frames(times, images)
+    assert len(seg.content()) == 2
+    assert seg.content()[0].t_end == pytest.approx(2.2)  # the first faded frame
+    assert seg.content()[1].t_start >= 2.4 - 1e-9
+
+
+def test_two_splashes_then_home():
+    times, images = sequence([(0.0, photo(4)), (1.4, photo(5)), (3.0, home())])
+    seg = segment_frames(times, images)
+    assert [round(s.t_start, 1) for s in seg.transient()] == [0.0, 1.4]
+
+
+def test_layer_box_rejects_a_new_screen():
+    assert layer_box(photo(1), home()) is None
+
+
+def test_inputs_must_match_frames():
+    with pytest.raises(ValueError, match="times"):
+        segment_frames([0.0, 0.2], [home()])
+    with pytest.raises(ValueError, match="non-decreasing"):
+        segment_frames([0.2, 0.0], [home(), home()])
+    assert segment_frames([], []).segments == ()
+
+
+# ----------------------------------------------------------------------------- control dating
+
+BOX = (180, 15, 230, 65)
+
+
+def test_ring_recognised_late_is_dated_from_its_first_frame():
+    pic = photo(1)
+    images = [ring(pic, 1 - k / 20) for k in range(20)]
+    assert control_onset(images, BOX, found=17, first=0) == 0
+    assert control_onset(images, BOX, found=17, first=5) == 5
+
+
+def test_control_that_appears_late_is_dated_when_it_appeared():
+    pic = photo(1)
+    images = [pic] * 10 + [ring(pic, 0.5)] * 10
+    assert control_onset(images, BOX, found=15, first=0) == 10
+
+
+def test_control_fading_in_is_dated_when_it_became_visible():
+    pic = photo(1)
+    full = ring(pic, 0.5)
+    images = [cv2.addWeighted(pic, 1 - k / 10, full, k / 10, 0) for k in range(11)]
+    onset = control_onset(images, BOX, found=10, first=0)
+    assert 2 <= onset <= 8
+
+
+def test_control_onset_checks_its_indices():
+    with pytest.raises(ValueError):
+        control_onset([home()], BOX, found=1, first=0)
+
+
+def test_segment_strip_colours_each_screen_by_role():
+    from harness.segments import STRIP_COLOURS, STRIP_HEIGHT, draw_segment_strip, segment_roles
+    times, images = sequence([(0.0, np.full((H, W, 3), 255, np.uint8)), (0.6, photo(1)), (3.0, home())])
+    seg = segment_frames(times, images)
+    assert segment_roles(seg) == ["blank", "transient", "app"]
+    strip = draw_segment_strip(seg, width=600, t_max=6.0)
+    assert strip.shape == (STRIP_HEIGHT, 600, 3)
+    # sample each block's colour away from its label text (row 6: above the text)
+    for t, role in ((0.3, "blank"), (2.0, "transient"), (5.0, "app")):
+        assert tuple(int(v) for v in strip[6, int(t / 6.0 * 599)]) == STRIP_COLOURS[role]
