@@ -55,7 +55,8 @@ from detectors.registry import RULES
 # (detectors.analyze.detect_window, ...).
 from detectors.window import (MIN_SIDE_PX as WINDOW_MIN_SIDE_PX, content_box, detect_window, is_screen_shaped,
                               is_weak, promote_by_controls)
-from detectors.close_controls import WORK_PX_PER_DP, find_close_controls, find_ctas
+from detectors.close_controls import WORK_PX_PER_DP, find_close_controls, find_ctas, scan_controls
+from detectors.ocr import is_ad_text
 from detectors.ui_controls import controls_from_ui_tree, merge_controls
 from detectors.measure import measure_control
 from detectors.rules import STATIC_JUDGES, judge_static, not_run
@@ -94,6 +95,10 @@ CORNER_RESCAN_DENSITY = WORK_PX_PER_DP
 # dismiss control at least this confident (the finder's own floor is 0.5; a crop of a
 # normal screen rarely shows a clear one).
 PARTIAL_MIN_CONF = 0.7
+# An immersive candidate with no corner control or logo band is confirmed as a full-screen
+# window by a close control at least this confident (the finder reports from 0.5; a clear
+# X or a read dismiss label scores ≥ 0.7).
+WEAK_CONFIRM_MIN_CONF = 0.7
 # Confidence of the needs-review finding on a weak candidate, as a share of the candidate's.
 WEAK_REVIEW_CONF = 0.5
 
@@ -178,7 +183,8 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
     if window is None and promote and "window" not in failed:
         # evidence fusion: the whole content area (or the whole partial capture), searched for
         # a dismiss control; a crash here is a crashed window stage
-        fused = stage("window", lambda: _promote(bgr, dens, reader, partial=partial), None)
+        fused = stage("window", lambda: _promote(bgr, dens, reader, partial=partial,
+                                                 weak=weak if not partial else None), None)
         if fused is not None:
             window, probed = fused
             if weak is not None:
@@ -244,12 +250,16 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
                          findings=tuple(findings), timings_ms=timings)
 
 
-def _promote(bgr: Any, dens: float, reader: Any, *, partial: bool = False) -> tuple[Window, list[CloseControl]] | None:
+def _promote(bgr: Any, dens: float, reader: Any, *, partial: bool = False,
+             weak: Window | None = None) -> tuple[Window, list[CloseControl]] | None:
     """The promoted window and the controls found in it, or None.
 
     ``partial``: the image is not screen-shaped (a capture cropped to the dialog): the whole
     image is searched as a ``card`` (text lines through the OCR's detector too), and any
     confident dismiss control makes it the pop-up it was cropped from.
+    ``weak``: an immersive full-screen candidate (:func:`~detectors.window.is_weak`): any
+    dismiss control of at least ``WEAK_CONFIRM_MIN_CONF`` in it confirms it (an
+    interstitial's ×, a splash's skip pill); else the usual promotion rules apply.
     """
     if min(bgr.shape[:2]) < WINDOW_MIN_SIDE_PX:
         return None  # too small to be a screen (detect_window says the same)
@@ -271,6 +281,19 @@ def _promote(bgr: Any, dens: float, reader: Any, *, partial: bool = False) -> tu
         return Window(box=box, kind="card", confidence=round(min(1.0, conf), 3), scrim=False,
                       cues={"promoted_by": cue, "partial_capture": True}), controls
     controls += _corner_rescan(bgr, probe, dens, controls)
+    if weak is not None:
+        best = max(controls, key=lambda c: c.confidence, default=None)
+        if best is not None and best.confidence >= WEAK_CONFIRM_MIN_CONF:
+            cue = {"kind": best.kind, "box": [int(v) for v in best.box], "confidence": float(best.confidence),
+                   "text": best.text, "reason": "immersive_with_control"}
+            return replace(weak, cues={**weak.cues, "evidence": "control", "confirmed_by": cue}), controls
+        ad = next((t for t in scan_controls(bgr, window=probe, density=dens, reader=reader).text
+                   if is_ad_text(t.text)), None)
+        if ad is not None:
+            # an ad is showing (its 广告 tag or its call to action): judged as a pop-up, so a
+            # missing close control is a finding
+            cue = {"kind": "ad_text", "box": [int(v) for v in ad.box], "text": ad.text, "reason": "ad_cue"}
+            return replace(weak, cues={**weak.cues, "evidence": "ad_cue", "confirmed_by": cue}), controls
     ctas = find_ctas(bgr, window=probe, density=dens, reader=reader) or []
     # content_box trims only the bottom (padding, nav bar) and the status bar at the top
     cue = promote_by_controls(bgr, controls, box, density=dens, status_bar=box[1] > 0, ctas=ctas)

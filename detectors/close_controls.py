@@ -657,11 +657,44 @@ def _text_lines(work: _Work, det: Sequence[tuple[int, int, int, int]] = ()) -> l
             w = b[2] - b[0]
             if h < 4 or w < 4 or h > DET_LINE_MAX_SHARE * max(1.0, wy2 - wy1):
                 continue
-            dl.append(_Line(b, det=True))
+            dl.append(_Line(_tighten(work.gray, b), det=True))
         # a morphological line mostly inside a detected one is the same text
         lines = [l for l in lines if all(_overlap_share(l.box, d.box) < 0.6 for d in dl)] + dl
     _score_lines(work, lines)
     return lines
+
+
+def _tighten(gray: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """A detector line box shrunk to its text's ink (working px).
+
+    The det model's boxes are grown ("unclipped") by about their height on every side; the
+    text's own rows are the run of rows with edge pixels (morphological gradient ≥ the low
+    text level) through the box's middle, its columns the first and last such column there.
+    """
+    x1, y1, x2, y2 = (max(0, int(v)) for v in box)
+    sub = gray[y1:y2, x1:x2]
+    if sub.shape[0] < 3 or sub.shape[1] < 3:
+        return box
+    grad = cv2.morphologyEx(sub, cv2.MORPH_GRADIENT, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    ink = grad >= TEXT_GRADIENT_LEVELS[0]
+    rows = ink.any(axis=1)
+    mid = sub.shape[0] // 2
+    if not rows[mid]:
+        near = np.nonzero(rows)[0]
+        if not len(near):
+            return box
+        mid = int(near[np.argmin(np.abs(near - mid))])
+    top = mid
+    while top > 0 and rows[top - 1]:
+        top -= 1
+    bot = mid + 1
+    while bot < len(rows) and rows[bot]:
+        bot += 1
+    cols = np.nonzero(ink[top:bot].any(axis=0))[0]
+    if not len(cols) or bot - top < 3:
+        return box
+    # the gradient widens strokes by one px on each side
+    return (x1 + int(cols[0]) + 1, y1 + top + 1, x1 + int(cols[-1]), y1 + bot - 1)
 
 
 def _overlap_share(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:

@@ -29,7 +29,7 @@ import numpy as np
 
 from detectors.model import Box
 
-__all__ = ["TextHit", "TextReader", "is_close_text", "is_cta_text", "normalise_text"]
+__all__ = ["TextHit", "TextReader", "is_close_text", "is_cta_text", "is_ad_text", "normalise_text"]
 
 # Recognition works on lines scaled to this height (the PP-OCR rec model's input height);
 # feeding much taller crops only costs resize time.
@@ -417,7 +417,9 @@ def _load_keywords(path: Path = KEYWORDS_FILE) -> dict[str, list[str]]:
     missing = [k for k in need if not isinstance(data.get(k), list)]
     if missing:
         raise ValueError(f"{path}: missing keyword lists {missing}")
-    return {k: [str(w) for w in data[k]] for k in need}
+    out = {k: [str(w) for w in data[k]] for k in need}
+    out["ad_cues"] = [str(w) for w in data.get("ad_cues") or []]
+    return out
 
 
 _KW = _load_keywords()
@@ -488,3 +490,24 @@ def is_cta_text(text: str) -> bool:
     if not t or len(t) > 40 or is_close_text(t):
         return False
     return bool(_CTA_RE.match(t))
+
+
+_AD_CUES = frozenset(normalise_text(w) for w in _KW["ad_cues"])
+
+
+def is_ad_text(text: str) -> bool:
+    """True when ``text`` is an ad's own mark or call to action (广告, Ad, Install, 立即下载, ...).
+
+    The whole text (decoration such as "›" and countdown digits stripped) must be one of the
+    ``ad_cues`` of ``keywords.yaml``.
+
+    Examples
+    --------
+    >>> is_ad_text("广告"), is_ad_text("INSTALL ›"), is_ad_text("开始游戏")
+    (True, True, False)
+    """
+    t = normalise_text(text)
+    if not t or len(t) > 40:
+        return False
+    core = re.sub(r"[\d\s|\-–—:：.,，。()（）\[\]<>《》›»>!！?？·•/]+", " ", t).strip()
+    return core in _AD_CUES
