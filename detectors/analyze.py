@@ -294,7 +294,9 @@ def _promote(bgr: Any, dens: float, reader: Any, *, partial: bool = False,
             # missing close control is a finding
             cue = {"kind": "ad_text", "box": [int(v) for v in ad.box], "text": ad.text, "reason": "ad_cue"}
             return replace(weak, cues={**weak.cues, "evidence": "ad_cue", "confirmed_by": cue}), controls
-    ctas = find_ctas(bgr, window=probe, density=dens, reader=reader) or []
+    # a dialog's button row (取消 | 确定) needs the calls to action; asked only for text controls
+    ctas = (find_ctas(bgr, window=probe, density=dens, reader=reader) or []) \
+        if any(c.kind == "text" for c in controls) else []
     # content_box trims only the bottom (padding, nav bar) and the status bar at the top
     cue = promote_by_controls(bgr, controls, box, density=dens, status_bar=box[1] > 0, ctas=ctas)
     if cue is None:
