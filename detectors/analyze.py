@@ -22,6 +22,17 @@ in a top corner, a "Skip" / "No thanks" / 跳过 text, an action sheet's bottom 
 window's ``cues["promoted_by"]`` records that control. Ordinary screens' close marks (a
 banner ad's small ×, a search field's ×, a web view's "Close") do not promote.
 
+Weak evidence and partial captures. An immersive screen (no status bar) with neither a
+corner control nor a logo band is only a candidate (:func:`~detectors.window.is_weak`):
+games, players, readers and launchers look like that. It becomes a ``fullscreen`` window
+when a close control of at least ``WEAK_CONFIRM_MIN_CONF`` or an ad cue (广告 tag, an ad's
+call to action: :func:`~detectors.ocr.is_ad_text`) shows in it, or by the promotion rules;
+otherwise the frame has no window and ``close-button-present`` says ``needs_review`` ("not
+judged"), never ``violation``. An image that is not screen-shaped
+(:func:`~detectors.window.is_screen_shaped`: a crop of just the dialog) is searched whole as
+a ``card`` (text lines through the OCR's detector too) and is the pop-up when it shows a
+dismiss control of at least ``PARTIAL_MIN_CONF``; else ``needs_review`` likewise.
+
 Small corner marks. The finder works at 1.5 px per dp, where a ≈ 12 dp close badge's
 glyph is a few pixels; on a ``fullscreen`` window with no control in its top corners, the
 two top-corner regions are searched again at full resolution for X marks (no OCR).

@@ -43,9 +43,11 @@ CACHE_SIZE = 256
 MIN_TEXT_SCORE = 0.5
 # Text *detection* alone (:meth:`TextReader.detect_lines`) on a region scaled so that its
 # longest side is at most this (px; the det model's input sides are multiples of 32). A
-# dialog card of a 1080-wide phone (≈ 800 × 600 px) goes in at ≈ 0.6×: 15 sp text is then
-# ≈ 24 px tall, well inside what the PP-OCR det model finds, for ≈ 15-30 ms on 2 cores.
-DET_LINES_MAX_SIDE_PX = 512
+# dialog card of a 1080-wide phone (≈ 800 × 550 px) goes in at ≈ 0.4×: 15 sp text (≈ 40 px
+# at density 2.625) is then ≈ 16 px tall, a sheet's (1080 wide) ≈ 12 px, still found by the
+# PP-OCR det model; its cost grows with the area: measured on this machine (CPU time,
+# 2 threads, loaded) 512 px ≈ 280 ms, 384 px ≈ 140–180 ms, 320 px ≈ 95–115 ms per card.
+DET_LINES_MAX_SIDE_PX = 320
 # ... and never scaled below this factor (text under ≈ 8 px is lost by the det model).
 DET_LINES_MIN_SCALE = 0.25
 
