@@ -22,6 +22,17 @@ in a top corner, a "Skip" / "No thanks" / 跳过 text, an action sheet's bottom 
 window's ``cues["promoted_by"]`` records that control. Ordinary screens' close marks (a
 banner ad's small ×, a search field's ×, a web view's "Close") do not promote.
 
+Weak evidence and partial captures. An immersive screen (no status bar) with neither a
+corner control nor a logo band is only a candidate (:func:`~detectors.window.is_weak`):
+games, players, readers and launchers look like that. It becomes a ``fullscreen`` window
+when a close control of at least ``WEAK_CONFIRM_MIN_CONF`` or an ad cue (广告 tag, an ad's
+call to action: :func:`~detectors.ocr.is_ad_text`) shows in it, or by the promotion rules;
+otherwise the frame has no window and ``close-button-present`` says ``needs_review`` ("not
+judged"), never ``violation``. An image that is not screen-shaped
+(:func:`~detectors.window.is_screen_shaped`: a crop of just the dialog) is searched whole as
+a ``card`` (text lines through the OCR's detector too) and is the pop-up when it shows a
+dismiss control of at least ``PARTIAL_MIN_CONF``; else ``needs_review`` likewise.
+
 Small corner marks. The finder works at 1.5 px per dp, where a ≈ 12 dp close badge's
 glyph is a few pixels; on a ``fullscreen`` window with no control in its top corners, the
 two top-corner regions are searched again at full resolution for X marks (no OCR).
@@ -53,8 +64,10 @@ from detectors.registry import RULES
 
 # The stack's modules, imported by name so that tests can monkeypatch them here
 # (detectors.analyze.detect_window, ...).
-from detectors.window import MIN_SIDE_PX as WINDOW_MIN_SIDE_PX, content_box, detect_window, promote_by_controls
-from detectors.close_controls import WORK_PX_PER_DP, find_close_controls, find_ctas
+from detectors.window import (MIN_SIDE_PX as WINDOW_MIN_SIDE_PX, content_box, detect_window, is_screen_shaped,
+                              is_weak, promote_by_controls)
+from detectors.close_controls import WORK_PX_PER_DP, find_close_controls, find_ctas, scan_controls
+from detectors.ocr import is_ad_text
 from detectors.ui_controls import ad_cue, controls_from_ui_tree, merge_controls
 from detectors.measure import measure_control
 from detectors.rules import STATIC_JUDGES, judge_static, not_run
@@ -91,6 +104,16 @@ PROMOTED_CONTROL_WEIGHT = 0.4
 CORNER_RESCAN_W_DP = 150.0
 CORNER_RESCAN_H_DP = 110.0
 CORNER_RESCAN_DENSITY = WORK_PX_PER_DP
+# A partial capture (not screen-shaped: a crop of the dialog) is the pop-up when it shows a
+# dismiss control at least this confident (the finder's own floor is 0.5; a crop of a
+# normal screen rarely shows a clear one).
+PARTIAL_MIN_CONF = 0.7
+# An immersive candidate with no corner control or logo band is confirmed as a full-screen
+# window by a close control at least this confident (the finder reports from 0.5; a clear
+# X or a read dismiss label scores ≥ 0.7).
+WEAK_CONFIRM_MIN_CONF = 0.7
+# Confidence of the needs-review finding on a weak candidate, as a share of the candidate's.
+WEAK_REVIEW_CONF = 0.5
 
 
 def analyze_frame(frame: object, *, density: float | None = None, profile: Profile | str | None = None,
@@ -164,11 +187,22 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
         finally:
             timings[name] = round(timings.get(name, 0.0) + _ms(t0), 3)
 
+    partial = not is_screen_shaped(w, h)
+    weak: Window | None = None
     if window is None:
-        window = stage("window", lambda: detect_window(bgr, density=dens, status_bar_expected=status_bar_expected),
-                       None)
+        if not partial:
+            window = stage("window", lambda: detect_window(
+                bgr, density=dens, status_bar_expected=status_bar_expected), None)
+        # A weak candidate (an immersive screen and nothing else) is no pop-up unless a dismiss
+        # control turns up below; if none does, the frame says "needs review", never "violation".
+        weak = window if is_weak(window) else None
+        if partial and min(w, h) >= WINDOW_MIN_SIDE_PX:
+            weak = Window(box=(0, 0, w, h), kind="card", confidence=PARTIAL_MIN_CONF,
+                          cues={"evidence": "weak", "partial_capture": True})
+        if weak is not None:
+            window = None
     else:
-        promote = False
+        promote = False  # the caller's window (the launch timeline's): judged as given
     probed: list[CloseControl] | None = None
     if window is None and promote and "window" not in failed and (ui_tree or activity):
         # the tree names an ad SDK on screen: the screen is its window, the pixels measure the rest
@@ -177,11 +211,15 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
             window = Window(box=content_box(bgr, density=dens), kind="fullscreen", confidence=UI_CUE_WINDOW_CONF,
                             cues={"ui_tree": cue})
     if window is None and promote and "window" not in failed:
-        # evidence fusion: the whole content area, searched for a dismiss control that only
-        # interstitials and overlays carry; a crash here is a crashed window stage
-        fused = stage("window", lambda: _promote(bgr, dens, reader), None)
+        # evidence fusion: the whole content area (or the whole partial capture), searched for
+        # a dismiss control; a crash here is a crashed window stage
+        fused = stage("window", lambda: _promote(bgr, dens, reader, partial=partial,
+                                                 weak=weak if not partial else None), None)
         if fused is not None:
             window, probed = fused
+            if weak is not None:
+                window = replace(window, cues={**window.cues, "immersive": weak.cues})
+            weak = None
     controls: list[CloseControl] = []
     ctas: list[Box] = []
     measurements: list[ControlMeasurement | None] = []
@@ -218,6 +256,8 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
         for f in judged or []:
             if f is None or f.rule in blocked:
                 continue
+            if weak is not None and f.rule == "close-button-present":
+                f = _weak_review(f, weak)
             if f.outcome is Outcome.NOT_RUN and f.rule in MEASURED_RULES and "measure" in failed:
                 f = replace(f, reason=f"{f.reason}: stage 'measure' crashed: {failed['measure']}")
             findings.append(f)
@@ -240,22 +280,79 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
                          findings=tuple(findings), timings_ms=timings)
 
 
-def _promote(bgr: Any, dens: float, reader: Any) -> tuple[Window, list[CloseControl]] | None:
-    """The promoted ``fullscreen`` window and the controls found in it, or None."""
+def _promote(bgr: Any, dens: float, reader: Any, *, partial: bool = False,
+             weak: Window | None = None) -> tuple[Window, list[CloseControl]] | None:
+    """The promoted window and the controls found in it, or None.
+
+    ``partial``: the image is not screen-shaped (a capture cropped to the dialog): the whole
+    image is searched as a ``card`` (text lines through the OCR's detector too), and any
+    confident dismiss control makes it the pop-up it was cropped from.
+    ``weak``: an immersive full-screen candidate (:func:`~detectors.window.is_weak`): any
+    dismiss control of at least ``WEAK_CONFIRM_MIN_CONF`` in it confirms it (an
+    interstitial's ×, a splash's skip pill); else the usual promotion rules apply.
+    """
     if min(bgr.shape[:2]) < WINDOW_MIN_SIDE_PX:
         return None  # too small to be a screen (detect_window says the same)
-    box = content_box(bgr, density=dens)
-    probe = Window(box=box, kind="fullscreen", confidence=0.0, cues={"probe": True})
+    if partial:
+        box: Box = (0, 0, int(bgr.shape[1]), int(bgr.shape[0]))
+        probe = Window(box=box, kind="card", confidence=0.0, cues={"probe": True, "partial_capture": True})
+    else:
+        box = content_box(bgr, density=dens)
+        probe = Window(box=box, kind="fullscreen", confidence=0.0, cues={"probe": True})
     controls = list(find_close_controls(bgr, window=probe, density=dens, reader=reader) or [])
+    if partial:
+        good = [c for c in controls if c.confidence >= PARTIAL_MIN_CONF]
+        if not good:
+            return None
+        best = max(good, key=lambda c: c.confidence)
+        cue = {"kind": best.kind, "box": [int(v) for v in best.box], "confidence": float(best.confidence),
+               "text": best.text, "reason": "partial_capture"}
+        conf = PROMOTED_BASE_CONF + PROMOTED_CONTROL_WEIGHT * float(best.confidence)
+        return Window(box=box, kind="card", confidence=round(min(1.0, conf), 3), scrim=False,
+                      cues={"promoted_by": cue, "partial_capture": True}), controls
     controls += _corner_rescan(bgr, probe, dens, controls)
+    if weak is not None:
+        best = max(controls, key=lambda c: c.confidence, default=None)
+        if best is not None and best.confidence >= WEAK_CONFIRM_MIN_CONF:
+            cue = {"kind": best.kind, "box": [int(v) for v in best.box], "confidence": float(best.confidence),
+                   "text": best.text, "reason": "immersive_with_control"}
+            return replace(weak, cues={**weak.cues, "evidence": "control", "confirmed_by": cue}), controls
+        ad = next((t for t in scan_controls(bgr, window=probe, density=dens, reader=reader).text
+                   if is_ad_text(t.text)), None)
+        if ad is not None:
+            # an ad is showing (its 广告 tag or its call to action): judged as a pop-up, so a
+            # missing close control is a finding
+            cue = {"kind": "ad_text", "box": [int(v) for v in ad.box], "text": ad.text, "reason": "ad_cue"}
+            return replace(weak, cues={**weak.cues, "evidence": "ad_cue", "confirmed_by": cue}), controls
+    # a dialog's button row (取消 | 确定) needs the calls to action; asked only for text controls
+    ctas = (find_ctas(bgr, window=probe, density=dens, reader=reader) or []) \
+        if any(c.kind == "text" for c in controls) else []
     # content_box trims only the bottom (padding, nav bar) and the status bar at the top
-    cue = promote_by_controls(bgr, controls, box, density=dens, status_bar=box[1] > 0)
+    cue = promote_by_controls(bgr, controls, box, density=dens, status_bar=box[1] > 0, ctas=ctas)
     if cue is None:
         return None
     conf = PROMOTED_BASE_CONF + PROMOTED_CONTROL_WEIGHT * float(cue["confidence"])
     win = Window(box=box, kind="fullscreen", confidence=round(min(1.0, conf), 3), scrim=False,
                  cues={"promoted_by": cue})
     return win, controls
+
+
+def _weak_review(f: Finding, weak: Window) -> Finding:
+    """``close-button-present`` on a frame whose only pop-up evidence is a weak candidate.
+
+    The frame is no pop-up (nothing else is judged on it), but it may be an interstitial
+    whose close control is not showing yet, or a game / player / reader screen: a person
+    decides. Never a violation.
+    """
+    partial = bool(weak.cues.get("partial_capture"))
+    measured = {**dict(f.measured), "window_evidence": "weak", "partial_capture": partial,
+                "candidate_box": [int(v) for v in weak.box]}
+    why = ("a partial capture (not screen-shaped) with no close control found: it may be a crop of a pop-up "
+           "or of an ordinary screen" if partial else
+           "possible full-screen pop-up (immersive screen: no status bar) with no close control found, but no "
+           "corner control, logo band or dismiss control says it is one")
+    return replace(f, outcome=Outcome.NEEDS_REVIEW, box_px=weak.box, measured=measured,
+                   confidence=round(float(weak.confidence) * WEAK_REVIEW_CONF, 3), reason=why + ": not judged")
 
 
 class _NoText:

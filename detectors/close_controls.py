@@ -36,6 +36,7 @@ import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from typing import Sequence
 
 import cv2
 import numpy as np
@@ -102,6 +103,13 @@ OCR_MAX_ASPECT_SUM = 30.0
 OCR_MIN_LINE_SCORE = 1.4
 # Score taken off lines longer than 12 heights (paragraph text), unless they sit in a button.
 LONG_LINE_PENALTY = 0.8
+# Window kinds whose region also goes through the OCR's text-detection model (panels: a few
+# hundred px at the det scale); full-screen windows only when they are a cropped capture.
+DET_WINDOW_KINDS = ("card", "dialog", "sheet")
+# Score added to a line the text detector found (it is text, not an icon or texture).
+DET_LINE_BONUS = 0.4
+# A detected "line" taller than this share of the window is a picture, not text.
+DET_LINE_MAX_SHARE = 0.25
 # Flood-fill tolerance (per channel) when looking for the button around a text.
 BUTTON_FILL_TOL = 8
 # Translucent pills over photos: structuring element (in line heights) that erases text
@@ -313,7 +321,7 @@ def _scan(frame: np.ndarray, window: Window, density: float, reader: TextReader)
     )
     xs = _find_x_marks(work, frame)
     t1 = time.perf_counter()
-    lines = _text_lines(work)
+    lines = _text_lines(work, _det_lines(frame, work, window, reader))
     t2 = time.perf_counter()
     text_controls, ctas, hits = _read_text_controls(frame, work, lines, reader)
     t3 = time.perf_counter()
@@ -572,9 +580,44 @@ class _Line:
     box: tuple[int, int, int, int]  # working px
     score: float = 0.0
     button: tuple[float, float, float, float] | None = None  # working px
+    det: bool = False  # found by the OCR's text detector
 
 
-def _text_lines(work: _Work) -> list[_Line]:
+def _det_lines(frame: np.ndarray, work: _Work, window: Window, reader: TextReader) -> list[tuple[int, int, int, int]]:
+    """Text lines of a panel window by the OCR's own text detector, in working px.
+
+    The cheap morphological lines (below) miss labels that touch a divider, sit in a
+    low-contrast button, or are split oddly (CJK glyphs have inner gaps); the PP-OCR
+    detection model does not, and on a panel (card / dialog / sheet, or a capture cropped to
+    a dialog) it costs ≈ 15–40 ms at :data:`~detectors.ocr.DET_LINES_MAX_SIDE_PX`. Full-screen
+    windows are left to the cheap lines: the model over a whole phone screen would take most
+    of the frame budget. Readers without ``detect_lines`` (test fakes) give no lines.
+    """
+    if window.kind not in DET_WINDOW_KINDS and not window.cues.get("partial_capture"):
+        return []
+    detect = getattr(reader, "detect_lines", None)
+    if detect is None:
+        return []
+    H, W = frame.shape[:2]
+    wx1, wy1, wx2, wy2 = _clip_box(window.box, W, H)
+    if wx2 - wx1 < 16 or wy2 - wy1 < 16:
+        return []
+    out = []
+    s = work.scale
+    for x1, y1, x2, y2 in detect(np.ascontiguousarray(frame[wy1:wy2, wx1:wx2])):
+        # frame px → working px
+        out.append((int(round((x1 + wx1 - work.ox) * s)), int(round((y1 + wy1 - work.oy) * s)),
+                    int(round((x2 + wx1 - work.ox) * s)), int(round((y2 + wy1 - work.oy) * s))))
+    return out
+
+
+def _text_lines(work: _Work, det: Sequence[tuple[int, int, int, int]] = ()) -> list[_Line]:
+    """Candidate text lines (working px), scored: morphological lines plus ``det`` lines.
+
+    A line the text detector also found is replaced by the detector's box (tighter, whole
+    words) and gets :data:`DET_LINE_BONUS`; detector lines outside the height range of text
+    in dp are still kept when the capture's density is only a guess (cropped captures).
+    """
     gray = work.gray
     ppd = work.px_per_dp
     grad = cv2.morphologyEx(gray, cv2.MORPH_GRADIENT, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
@@ -607,8 +650,58 @@ def _text_lines(work: _Work) -> list[_Line]:
             if all(_iou(l.box, f) < 0.85 for f in found):
                 found.append(l.box)
     lines = [_Line(b) for b in found]
+    if det:
+        dl = []
+        for b in det:
+            h = b[3] - b[1]
+            w = b[2] - b[0]
+            if h < 4 or w < 4 or h > DET_LINE_MAX_SHARE * max(1.0, wy2 - wy1):
+                continue
+            dl.append(_Line(_tighten(work.gray, b), det=True))
+        # a morphological line mostly inside a detected one is the same text
+        lines = [l for l in lines if all(_overlap_share(l.box, d.box) < 0.6 for d in dl)] + dl
     _score_lines(work, lines)
     return lines
+
+
+def _tighten(gray: np.ndarray, box: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """A detector line box shrunk to its text's ink (working px).
+
+    The det model's boxes are grown ("unclipped") by about their height on every side; the
+    text's own rows are the run of rows with edge pixels (morphological gradient ≥ the low
+    text level) through the box's middle, its columns the first and last such column there.
+    """
+    x1, y1, x2, y2 = (max(0, int(v)) for v in box)
+    sub = gray[y1:y2, x1:x2]
+    if sub.shape[0] < 3 or sub.shape[1] < 3:
+        return box
+    grad = cv2.morphologyEx(sub, cv2.MORPH_GRADIENT, cv2.getStructuringElement(cv2.MORPH_RECT, (3, 3)))
+    ink = grad >= TEXT_GRADIENT_LEVELS[0]
+    rows = ink.any(axis=1)
+    mid = sub.shape[0] // 2
+    if not rows[mid]:
+        near = np.nonzero(rows)[0]
+        if not len(near):
+            return box
+        mid = int(near[np.argmin(np.abs(near - mid))])
+    top = mid
+    while top > 0 and rows[top - 1]:
+        top -= 1
+    bot = mid + 1
+    while bot < len(rows) and rows[bot]:
+        bot += 1
+    cols = np.nonzero(ink[top:bot].any(axis=0))[0]
+    if not len(cols) or bot - top < 3:
+        return box
+    # the gradient widens strokes by one px on each side
+    return (x1 + int(cols[0]) + 1, y1 + top + 1, x1 + int(cols[-1]), y1 + bot - 1)
+
+
+def _overlap_share(a: tuple[int, int, int, int], b: tuple[int, int, int, int]) -> float:
+    """Share of box ``a``'s area inside box ``b``."""
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    return ix * iy / float(max(1, (a[2] - a[0]) * (a[3] - a[1])))
 
 
 def _merge_words(lines: list[_Line]) -> list[_Line]:
@@ -658,6 +751,8 @@ def _score_lines(work: _Work, lines: list[_Line]) -> None:
             score += 0.3  # labels are short: "Skip 5", "No thanks", "Disagree and Quit"
         elif w / h > 12:
             score -= LONG_LINE_PENALTY
+        if l.det:
+            score += DET_LINE_BONUS  # the text detector vouches that this is text
         if w < TEXT_MIN_ASPECT * h:
             score = -10.0  # icons and single glyphs: every close label has two characters or more
         l.score = score

@@ -22,13 +22,14 @@ import threading
 import unicodedata
 from collections import OrderedDict
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 
 from detectors.model import Box
 
-__all__ = ["TextHit", "TextReader", "is_close_text", "is_cta_text", "normalise_text"]
+__all__ = ["TextHit", "TextReader", "is_close_text", "is_cta_text", "is_ad_text", "normalise_text"]
 
 # Recognition works on lines scaled to this height (the PP-OCR rec model's input height);
 # feeding much taller crops only costs resize time.
@@ -40,6 +41,15 @@ DET_MAX_SIDE_PX = 960
 CACHE_SIZE = 256
 # Recognised text below this score is dropped.
 MIN_TEXT_SCORE = 0.5
+# Text *detection* alone (:meth:`TextReader.detect_lines`) on a region scaled so that its
+# longest side is at most this (px; the det model's input sides are multiples of 32). A
+# dialog card of a 1080-wide phone (≈ 800 × 550 px) goes in at ≈ 0.4×: 15 sp text (≈ 40 px
+# at density 2.625) is then ≈ 16 px tall, a sheet's (1080 wide) ≈ 12 px, still found by the
+# PP-OCR det model; its cost grows with the area: measured on this machine (CPU time,
+# 2 threads, loaded) 512 px ≈ 280 ms, 384 px ≈ 140–180 ms, 320 px ≈ 95–115 ms per card.
+DET_LINES_MAX_SIDE_PX = 320
+# ... and never scaled below this factor (text under ≈ 8 px is lost by the det model).
+DET_LINES_MIN_SCALE = 0.25
 
 
 @dataclass(frozen=True)
@@ -217,6 +227,69 @@ class TextReader:
                 hits.append(TextHit(box=tuple(int(v) for v in b), text=text.strip(), score=score))  # type: ignore[arg-type]
         return hits
 
+    # -- detection only -------------------------------------------------------------------
+    def detect_lines(self, img: np.ndarray, *, max_side: int = DET_LINES_MAX_SIDE_PX,
+                     min_scale: float = DET_LINES_MIN_SCALE) -> list[Box]:
+        """Text-line boxes of an image by RapidOCR's detection model alone (no recognition).
+
+        Parameters
+        ----------
+        img : (h, w, 3) uint8 BGR
+            The region to search (a dialog card, a sheet, a cropped screenshot).
+        max_side : int
+            The region is scaled so that its longest side is at most this many px ...
+        min_scale : float
+            ... but never by less than this factor (small text would vanish).
+
+        Returns
+        -------
+        list of Box
+            Axis-aligned line boxes in ``img`` pixels, ``x2``/``y2`` exclusive, top to bottom.
+        """
+        img = _check_frame(img)
+        h, w = img.shape[:2]
+        if h < 8 or w < 8:
+            return []
+        s = min(1.0, max(min_scale, max_side / float(max(h, w))))
+        nh, nw = max(32, int(round(h * s / 32.0)) * 32), max(32, int(round(w * s / 32.0)) * 32)
+        import cv2
+
+        small = cv2.resize(img, (nw, nh), interpolation=cv2.INTER_AREA if s < 1 else cv2.INTER_LINEAR)
+        key = self._key("detl", small)
+        hit = self._cached(key)
+        if hit is None:
+            with self._lock:
+                quads = self._det_quads(small)
+            # quads come in ``small`` pixels: back to ``img`` pixels
+            fx, fy = w / float(nw), h / float(nh)
+            hit = []
+            for q in quads:
+                q = np.asarray(q, dtype=float).reshape(-1, 2)
+                hit.append((max(0, int(np.floor(q[:, 0].min() * fx))), max(0, int(np.floor(q[:, 1].min() * fy))),
+                            min(w, int(np.ceil(q[:, 0].max() * fx))), min(h, int(np.ceil(q[:, 1].max() * fy)))))
+            hit = sorted(hit, key=lambda b: (b[1], b[0]))
+            self._store(key, hit)
+        return [tuple(b) for b in hit]  # type: ignore[misc]
+
+    def _det_quads(self, small: np.ndarray) -> list[Any]:
+        """Detection quads in ``small``'s pixels (its sides are multiples of 32)."""
+        engine = self._get_engine()
+        self.calls += 1
+        loader = getattr(engine, "_load_det_model", None)
+        if loader is not None:
+            # RapidOCR 3.x: run the det session at our own size (its preprocessing would
+            # scale the short side *up* to 736 px, which costs ≈ 0.5 s on a phone screen)
+            det = loader()
+            x = ((small.astype(np.float32) / 255.0) - 0.5) / 0.5
+            x = np.ascontiguousarray(x.transpose(2, 0, 1)[None])
+            boxes, _ = det.postprocess_op(det.session(x), small.shape[:2])
+            return list(boxes) if boxes is not None else []
+        if not callable(engine):
+            return []  # a stand-in engine that only recognises (tests)
+        res = engine(small, use_det=True, use_cls=False, use_rec=False)  # fakes, other versions
+        boxes = getattr(res, "boxes", None)
+        return list(boxes) if boxes is not None else []
+
     # -- detection + recognition --------------------------------------------------------
     def read(self, frame: np.ndarray, box: Box | None = None) -> list[TextHit]:
         """Find and read all text in a region (RapidOCR detection + recognition).
@@ -333,185 +406,41 @@ def _latin(word: str) -> str:
     return "".join(out)
 
 
-_CLOSE_LATIN = [
-    "skip",
-    "skip ad",
-    "skip ads",
-    "skip video",
-    "skip intro",
-    "skip in",
-    "close",
-    "close ad",
-    "no",
-    "no thanks",
-    "no thank you",
-    "no, thanks",
-    "not now",
-    "not now, thanks",
-    "not now thanks",
-    "later",
-    "maybe later",
-    "remind me later",
-    "ask me later",
-    "cancel",
-    "dismiss",
-    "deny",
-    "decline",
-    "reject",
-    "disagree",
-    "disagree and quit",
-    "disagree and exit",
-    "disagree & quit",
-    "don't allow",
-    "dont allow",
-    "do not allow",
-    "not interested",
-    "no, thank you",
-    "x",
-]
-_CLOSE_CJK = [
-    "跳过",
-    "跳過",
-    "跳过广告",
-    "关闭",
-    "關閉",
-    "关闭广告",
-    "取消",
-    "暂不",
-    "暫不",
-    "暂不需要",
-    "暂不开启",
-    "暂不使用",
-    "暂不更新",
-    "暂不升级",
-    "暂时不要",
-    "以后再说",
-    "以後再說",
-    "稍后再说",
-    "下次再说",
-    "下次吧",
-    "不了",
-    "不了谢谢",
-    "不了，谢谢",
-    "不用了",
-    "残忍拒绝",
-    "拒绝",
-    "不同意",
-    "不同意并退出",
-    "我再想想",
-    "算了",
-    "狠心离开",
-    "放弃",
-]
+# The keyword grammar is data: detectors/keywords.yaml (what counts as a dismiss control and
+# what as a call to action, with the labelling calls behind it).
+KEYWORDS_FILE = Path(__file__).with_name("keywords.yaml")
+# At most this many CJK characters may follow a close prefix (暂不 + 更新 / 开启 / 领取 ...).
+CLOSE_PREFIX_TAIL = 4
+
+
+def _load_keywords(path: Path = KEYWORDS_FILE) -> dict[str, list[str]]:
+    import yaml
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    need = ("close_latin", "close_cjk", "close_cjk_prefixes", "cta_latin", "cta_cjk")
+    missing = [k for k in need if not isinstance(data.get(k), list)]
+    if missing:
+        raise ValueError(f"{path}: missing keyword lists {missing}")
+    out = {k: [str(w) for w in data[k]] for k in need}
+    out["ad_cues"] = [str(w) for w in data.get("ad_cues") or []]
+    return out
+
+
+_KW = _load_keywords()
+_CLOSE_LATIN = _KW["close_latin"]
+_CLOSE_CJK = _KW["close_cjk"]
+_CTA_LATIN = _KW["cta_latin"]
+_CTA_CJK = _KW["cta_cjk"]
+_CJK_PREFIX = "(?:" + "|".join(re.escape(unicodedata.normalize("NFKC", w)) for w in _KW["close_cjk_prefixes"]) \
+    + rf")[\u4e00-\u9fff]{{0,{CLOSE_PREFIX_TAIL}}}"
 _CORE_CLOSE = "|".join(
     [_latin(w) for w in sorted(_CLOSE_LATIN, key=len, reverse=True)]
     + [re.escape(unicodedata.normalize("NFKC", w)) for w in sorted(_CLOSE_CJK, key=len, reverse=True)]
-    + ["[×✕✖]"]
+    + [_CJK_PREFIX, "[×✕✖]"]
 )
 # A countdown may also be phrased "5 秒后跳过" / "skip in 5".
 _CLOSE_RE = re.compile(rf"^{_DECOR}(?:\d+\s*秒后)?(?:{_CORE_CLOSE}){_DECOR}$", re.IGNORECASE)
 
-_CTA_LATIN = [
-    "download",
-    "install",
-    "open",
-    "learn more",
-    "get",
-    "get it",
-    "get started",
-    "ok",
-    "okay",
-    "agree",
-    "i agree",
-    "allow",
-    "accept",
-    "continue",
-    "yes",
-    "sign in",
-    "sign up",
-    "log in",
-    "login",
-    "subscribe",
-    "play",
-    "play now",
-    "shop now",
-    "buy now",
-    "order now",
-    "rate",
-    "rate now",
-    "rate us",
-    "upgrade",
-    "update",
-    "try",
-    "try now",
-    "try it",
-    "try free",
-    "start",
-    "claim",
-    "view",
-    "visit",
-    "visit site",
-    "go",
-    "see more",
-    "more",
-    "details",
-    "watch",
-    "register",
-    "join",
-    "book now",
-    "apply",
-    "call",
-    "confirm",
-    "got it",
-]
-_CTA_CJK = [
-    "立即",
-    "马上",
-    "馬上",
-    "查看",
-    "点击",
-    "點擊",
-    "下载",
-    "下載",
-    "安装",
-    "安裝",
-    "打开",
-    "打開",
-    "领取",
-    "領取",
-    "了解更多",
-    "去看看",
-    "去领取",
-    "去购买",
-    "去使用",
-    "同意",
-    "允许",
-    "允許",
-    "确定",
-    "確定",
-    "好的",
-    "继续",
-    "繼續",
-    "进入",
-    "進入",
-    "购买",
-    "抢购",
-    "参与",
-    "试玩",
-    "开始",
-    "登录",
-    "注册",
-    "知道了",
-    "我知道了",
-    "更新",
-    "升级",
-    "开启",
-    "去评价",
-    "去评分",
-    "好评",
-    "摇一摇",
-    "扭一扭",
-]
 # A CTA may be followed by anything ("Install now", "Yes, I like it.", "立即下载 >");
 # it starts with one of the keywords (Latin: at a word boundary).
 _CTA_RE = re.compile(
@@ -528,7 +457,9 @@ def normalise_text(text: str) -> str:
     """Lower-case, trim, and fold full-width forms (ＳＫＩＰ → skip) for matching."""
     t = unicodedata.normalize("NFKC", text).strip().lower()
     t = t.replace("’", "'").replace("‘", "'")
-    return re.sub(r"\s+", " ", t)
+    t = re.sub(r"\s+", " ", t)
+    # OCR and letter-spaced labels split CJK words ("跳 过", "取 消"): join them again
+    return re.sub(r"(?<=[\u4e00-\u9fff]) (?=[\u4e00-\u9fff])", "", t)
 
 
 def is_close_text(text: str) -> bool:
@@ -563,3 +494,24 @@ def is_cta_text(text: str) -> bool:
     if not t or len(t) > 40 or is_close_text(t):
         return False
     return bool(_CTA_RE.match(t))
+
+
+_AD_CUES = frozenset(normalise_text(w) for w in _KW["ad_cues"])
+
+
+def is_ad_text(text: str) -> bool:
+    """True when ``text`` is an ad's own mark or call to action (广告, Ad, Install, 立即下载, ...).
+
+    The whole text (decoration such as "›" and countdown digits stripped) must be one of the
+    ``ad_cues`` of ``keywords.yaml``.
+
+    Examples
+    --------
+    >>> is_ad_text("广告"), is_ad_text("INSTALL ›"), is_ad_text("开始游戏")
+    (True, True, False)
+    """
+    t = normalise_text(text)
+    if not t or len(t) > 40:
+        return False
+    core = re.sub(r"[\d\s|\-–—:：.,，。()（）\[\]<>《》›»>!！?？·•/]+", " ", t).strip()
+    return core in _AD_CUES

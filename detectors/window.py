@@ -41,7 +41,8 @@ import numpy as np
 
 from .model import Box, CloseControl, Window
 
-__all__ = ["detect_window", "content_box", "promote_by_controls", "is_promoting_text"]
+__all__ = ["detect_window", "content_box", "promote_by_controls", "is_promoting_text", "is_screen_shaped",
+           "is_weak"]
 
 # --- working resolution -------------------------------------------------------------
 # Width (px) frames are reduced to before analysis; 270 = 1080/4 keeps ≈ 0.65 px per dp
@@ -118,6 +119,17 @@ SHEET_CAP_MAX_SHARE = 0.001
 SHEET_MIN_H = 0.15
 # Dialog: a card no larger than this share of the content area, light and plain.
 DIALOG_MAX_AREA = 0.40
+# A sheet goes on over a trimmed bottom band whose median luminance is within this (0..255)
+# of the sheet's (gesture navigation: the sheet's own rows, not a bar).
+SHEET_NAV_MATCH = 12.0
+# Long side over short side of a screen-shaped image: phones are ≥ 16:9 (1.78); a crop of a
+# dialog is rarely longer than 3:2. Between 1.5 and 1.6 (16:10 tablets) counts as a screen.
+SCREEN_MIN_ASPECT = 1.5
+# Short sides (px) of phone panels: a landscape image is a screen only with one of these
+# heights (within LANDSCAPE_SIDE_TOL_PX px: screenshots are exact, emulators add a px or two); ldpi to QHD Android, iPhone @2x / @3x.
+PHONE_SHORT_SIDES_PX = (240, 320, 360, 480, 540, 600, 720, 750, 768, 800, 828, 1080, 1125, 1170, 1179,
+                        1200, 1242, 1284, 1290, 1440, 1600)
+LANDSCAPE_SIDE_TOL_PX = 4
 
 # --- coloured cards over a scrim (红包 / coupon / VIP offers) -----------------------------
 # Vivid cards (red, orange, green gradients) need not be brighter than the dimmed page, so
@@ -202,6 +214,13 @@ PROMOTE_ROW_PAD_DP = 4.0
 PROMOTE_TEXT_MIN_CONF = 0.8
 PROMOTE_SHEET_MIN_W = 0.6
 PROMOTE_SHEET_BOTTOM = 0.1
+# ... or beside a call to action in one button row (an alert dialog's 取消 | 确定): the two
+# overlap vertically by at least PARTNER_MIN_VOVERLAP of the lower one, their heights differ
+# by at most PARTNER_MAX_H_RATIO, and the gap between them is at most PARTNER_MAX_GAP of the
+# content width (dialog buttons sit within a card, less than half a screen apart).
+PARTNER_MIN_VOVERLAP = 0.5
+PARTNER_MAX_H_RATIO = 2.0
+PARTNER_MAX_GAP = 0.45
 
 
 @dataclass(frozen=True)
@@ -258,8 +277,47 @@ def detect_window(frame: np.ndarray, *, density: float,
 
     panel = _find_panel(gray, chroma, layout)
     if panel is not None:
-        return panel
+        return _sheet_to_bottom(panel, gray, layout, h)
     return _find_fullscreen(small, gray, layout, frame.shape, status_bar_expected)
+
+
+def _sheet_to_bottom(win: Window, gray: np.ndarray, lay: _Layout, frame_h: int) -> Window:
+    """A sheet continues over a trimmed "navigation bar" of its own colour.
+
+    With gesture navigation the bottom rows of a sheet (its Cancel row) are near-uniform, so
+    the layout step trims them as a navigation bar; a real bar differs from the sheet. When
+    the trimmed rows have the sheet's level (within ``SHEET_NAV_MATCH``), the sheet's box
+    goes down to the end of the content (before any black padding).
+    """
+    if win.kind != "sheet" or not lay.nav_bar:
+        return win
+    end = gray.shape[0] - int(round(lay.pad_rows * lay.scale))
+    rows = gray[lay.bottom:end]
+    level = float(win.cues.get("panel_level", -1))
+    if rows.size == 0 or level < 0 or abs(float(np.median(rows)) - level) > SHEET_NAV_MATCH:
+        return win
+    y2 = min(frame_h, int(round(end / lay.scale)))
+    return Window(box=(win.box[0], win.box[1], win.box[2], y2), kind=win.kind, confidence=win.confidence,
+                  scrim=win.scrim, cues={**win.cues, "extended_over_nav_px": y2 - int(win.box[3])})
+
+
+def is_screen_shaped(width: int, height: int) -> bool:
+    """True when an image has a phone screen's proportions (long / short side ≥ ``SCREEN_MIN_ASPECT``).
+
+    Phone screenshots are 16:9 to 22:9 (1.78-2.44) in either orientation (landscape ones with
+    a phone panel's height, :data:`PHONE_SHORT_SIDES_PX`); an image much
+    squarer than that is a partial capture (typically a crop of just the dialog), whose
+    edges are not the screen's: no scrim or status bar can show, and the whole image may be
+    the pop-up. (Tablets, 4:3 to 16:10, look like crops too: give them as whole screens.)
+    """
+    lo, hi = sorted((int(width), int(height)))
+    if lo <= 0 or hi / float(lo) < SCREEN_MIN_ASPECT:
+        return False
+    if width <= height:
+        return True
+    # landscape: a phone's short side is one of a few panel widths; a wide, low image of
+    # another height is a crop of a portrait screen (a bottom sheet, a banner)
+    return any(abs(height - s) <= LANDSCAPE_SIDE_TOL_PX for s in PHONE_SHORT_SIDES_PX)
 
 
 def content_box(frame: np.ndarray, *, density: float) -> Box:
@@ -291,6 +349,15 @@ def content_box(frame: np.ndarray, *, density: float) -> Box:
     return (0, int(round(lay.top / lay.scale)), w, min(h, int(round(lay.bottom / lay.scale))))
 
 
+def is_weak(window: Window | None) -> bool:
+    """True for a window candidate whose layout evidence alone does not make it a pop-up.
+
+    An immersive screen (no status bar) with neither a corner control nor a logo band: it
+    needs a dismiss control (:func:`promote_by_controls`) to count as a pop-up.
+    """
+    return window is not None and window.cues.get("evidence") == "weak"
+
+
 def is_promoting_text(text: str | None) -> bool:
     """True when a control's text is a phrase that only dismisses an ad / pop-up / consent dialog.
 
@@ -306,7 +373,8 @@ def is_promoting_text(text: str | None) -> bool:
 
 
 def promote_by_controls(frame: np.ndarray, controls: Iterable[CloseControl], content: Box, *,
-                        density: float, status_bar: bool = True) -> dict[str, Any] | None:
+                        density: float, status_bar: bool = True,
+                        ctas: Iterable[Box] = ()) -> dict[str, Any] | None:
     """Evidence fusion: the dismiss control that makes a window-less screen an interstitial.
 
     Called when :func:`detect_window` found no window and the close-control finder was run on
@@ -322,7 +390,9 @@ def promote_by_controls(frame: np.ndarray, controls: Iterable[CloseControl], con
       full-screen editor's close, as in :func:`detect_window`'s 开屏 cue);
     * a text control reading as a pop-up-only phrase (:func:`is_promoting_text`), anywhere,
       confidence ≥ ``PROMOTE_TEXT_MIN_CONF``;
-    * any other dismiss text ("Cancel", 取消) as an action sheet's full-width bottom button.
+    * any other dismiss text ("Cancel", 取消) as an action sheet's full-width bottom button,
+      or beside a call to action on the same row (an alert's button row: 取消 | 确定,
+      以后再说 | 立即更新; a search field's 取消 has no such partner).
 
     Parameters
     ----------
@@ -336,16 +406,19 @@ def promote_by_controls(frame: np.ndarray, controls: Iterable[CloseControl], con
         Pixels per dp.
     status_bar : bool, default True
         Whether the screen shows a status bar (then a top-left X does not promote).
+    ctas : iterable of Box, optional
+        Calls to action found in ``content`` (frame pixels), the partners of dialog buttons.
 
     Returns
     -------
     dict or None
         The promoting control as a cue (``kind``, ``box``, ``confidence``, ``text``,
-        ``reason``: ``corner_x`` / ``dismiss_phrase`` / ``sheet_button``), the most confident
+        ``reason``: ``corner_x`` / ``dismiss_phrase`` / ``sheet_button`` / ``dialog_buttons``), the most confident
         one when several qualify; ``None`` when none does.
     """
     cx1, cy1, cx2, cy2 = content
     cw, ch = max(1, cx2 - cx1), max(1, cy2 - cy1)
+    cta_boxes = [tuple(int(v) for v in b) for b in ctas]
     best: dict[str, Any] | None = None
     for c in controls:
         x1, y1, x2, y2 = c.box
@@ -362,10 +435,29 @@ def promote_by_controls(frame: np.ndarray, controls: Iterable[CloseControl], con
                 reason = "dismiss_phrase"
             elif (x2 - x1) >= PROMOTE_SHEET_MIN_W * cw and (cy2 - y2) <= PROMOTE_SHEET_BOTTOM * ch:
                 reason = "sheet_button"
+            elif any(_button_partner(c.box, b, cw) for b in cta_boxes):
+                reason = "dialog_buttons"
         if reason and (best is None or c.confidence > best["confidence"]):
             best = {"kind": c.kind, "box": [int(v) for v in c.box], "confidence": float(c.confidence),
                     "text": c.text, "reason": reason}
     return best
+
+
+def _button_partner(a: Box, b: Box, content_w: int) -> bool:
+    """True when box ``b`` is ``a``'s neighbour in one button row.
+
+    Same row (vertical overlap ≥ ``PARTNER_MIN_VOVERLAP`` of the lower one), similar height
+    (ratio ≤ ``PARTNER_MAX_H_RATIO``), side by side with a gap of at most
+    ``PARTNER_MAX_GAP`` of the content width, and not overlapping.
+    """
+    ha, hb = a[3] - a[1], b[3] - b[1]
+    if min(ha, hb) <= 0 or max(ha, hb) > PARTNER_MAX_H_RATIO * min(ha, hb):
+        return False
+    vover = min(a[3], b[3]) - max(a[1], b[1])
+    if vover < PARTNER_MIN_VOVERLAP * min(ha, hb):
+        return False
+    gap = max(b[0] - a[2], a[0] - b[2])
+    return 0 <= gap <= PARTNER_MAX_GAP * content_w
 
 
 def _row_ink(frame: np.ndarray, box: Box, content: Box, density: float) -> float:
@@ -695,6 +787,7 @@ def _find_fullscreen(small: np.ndarray, gray: np.ndarray, lay: _Layout, shape: t
     full-bleed picture and usually a logo band at the bottom, and all three must agree.
     """
     top, bottom = lay.top, lay.bottom
+    weak = False
     g = gray[top:bottom]
     if g.size == 0 or float(g.std()) < BLANK_MAX_STD:  # a blank screen is not a window
         return None
@@ -729,6 +822,13 @@ def _find_fullscreen(small: np.ndarray, gray: np.ndarray, lay: _Layout, shape: t
         # immersive screen: splash/interstitial if a corner control or a picture with a
         # logo band backs it (web pages and games have no status bar either)
         conf = 0.55 + 0.2 * bool(corner) + 0.1 * bool(band) + 0.1 * is_picture
+        # Without a corner control or a logo band, "no status bar" is all there is: games,
+        # video players, readers, cameras and launchers' full-screen modes are immersive too.
+        # Such a window is only a candidate (``evidence: weak``): the caller looks for a
+        # dismiss control before calling it a pop-up, and never judges it as one otherwise.
+        # A pill in a corner is only a shape (a coin counter, a level badge); a disc counts
+        # because it showed an X.
+        weak = band is None and (corner is None or corner["shape"] == "pill")
     s = lay.scale
     box: Box = (0, int(round(top / s)), shape[1], int(round(bottom / s)))
     cues = {
@@ -737,6 +837,7 @@ def _find_fullscreen(small: np.ndarray, gray: np.ndarray, lay: _Layout, shape: t
         "corner_control": corner,
         "logo_band_px": int(round(band["height"] / s)) if band else None,
         "flat_colour_share": round(picture, 3),
+        "evidence": "weak" if (not lay.status_bar and status_bar_expected and weak) else "layout",
     }
     return Window(box=box, kind="fullscreen", confidence=round(min(1.0, conf), 3), scrim=False, cues=cues)
 

@@ -349,13 +349,17 @@ def render_eval_text(report: dict[str, Any], *, per_image: bool = False) -> str:
     widths = [max(len(headers[i]), *(len(r[i]) for r in rows)) for i in range(len(headers))]
     lines = ["  ".join(h.ljust(widths[i]) for i, h in enumerate(headers))]
     lines += ["  ".join(v.ljust(widths[i]) for i, v in enumerate(r)) for r in rows]
+    def recalls(table: dict[str, Any]) -> str:
+        return ", ".join(f"{k} {_fmt(v['recall'])} ({v['matched']}/{v['labelled']})" for k, v in table.items()) \
+            or "n/a"
+
     o = report["overall"]["close"]
-    by_kind = ", ".join(f"{k} {_fmt(v['recall'])} ({v['matched']}/{v['labelled']})"
-                        for k, v in o["recall_by_kind"].items())
-    by_vis = ", ".join(f"{k} {_fmt(v['recall'])} ({v['matched']}/{v['labelled']})"
-                       for k, v in o["recall_by_visibility"].items())
-    lines += ["", f"close recall by kind: {by_kind or 'n/a'}; by visibility: {by_vis or 'n/a'}",
-              f"profile {report.get('profile', '?')}; OCR {'on' if report.get('ocr') else 'off'}; "
+    lines += ["", f"close recall by kind: {recalls(o['recall_by_kind'])}; "
+                  f"by visibility: {recalls(o['recall_by_visibility'])}",
+              "close recall per source, by kind and visibility:"]
+    for name, m in groups:
+        lines.append(f"  {name}: {recalls(m['close'].get('recall_by_kind_visibility', {}))}")
+    lines += [f"profile {report.get('profile', '?')}; OCR {'on' if report.get('ocr') else 'off'}; "
               f"corpus {report.get('corpus', '?')}"]
     if per_image:
         lines += ["", "per image (misses, false controls, pop-up errors):"]

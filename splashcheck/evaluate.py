@@ -11,7 +11,9 @@ Metric definitions (the corpus README's):
   the labelled ``touch_box``, or inside the tight ``box`` grown on every side by
   ``max(8 px, 25 % of its shorter side)``; one-to-one, greedy by confidence;
 - close-control recall and precision count only ``has_popup`` screens (predicted controls
-  exist only for a detected window, so a missed pop-up costs recall);
+  exist only for a detected window, so a missed pop-up costs recall); recall is also given
+  per kind (``x_icon`` / ``text``), per visibility (``clear`` / ``faint``) and per kind and
+  visibility together, overall and for every source;
 - false-pop-up rate: share of ``has_popup: false`` screens called a pop-up;
 - pop-up presence F1 over all screens;
 - size error: for matched controls, ``|w_pred − w_label|`` and ``|h_pred − h_label|`` in dp
@@ -240,6 +242,7 @@ class _Tally:
     matched: int = 0
     by_kind: dict[str, list[int]] = field(default_factory=dict)        # kind -> [labelled, matched]
     by_visibility: dict[str, list[int]] = field(default_factory=dict)  # visibility -> [labelled, matched]
+    by_kind_visibility: dict[str, list[int]] = field(default_factory=dict)  # "kind/visibility" -> [labelled, matched]
     size_err_w: list[float] = field(default_factory=list)
     size_err_h: list[float] = field(default_factory=list)
     ms: list[float] = field(default_factory=list)
@@ -288,7 +291,8 @@ def _add(t: _Tally, label: Label, r: Mapping[str, Any]) -> None:
         t.matched += r["matched"]
         matched_l = {j for _, j in r["pairs"]}
         for j, c in enumerate(label.close):
-            for key, table in ((c.kind, t.by_kind), (c.visibility, t.by_visibility)):
+            for key, table in ((c.kind, t.by_kind), (c.visibility, t.by_visibility),
+                               (f"{c.kind}/{c.visibility}", t.by_kind_visibility)):
                 row = table.setdefault(key, [0, 0])
                 row[0] += 1
                 row[1] += 1 if j in matched_l else 0
@@ -324,6 +328,8 @@ def _summary(t: _Tally) -> dict[str, Any]:
                                for k, v in sorted(t.by_kind.items())},
             "recall_by_visibility": {k: {"labelled": v[0], "matched": v[1], "recall": rnd(_ratio(v[1], v[0]))}
                                      for k, v in sorted(t.by_visibility.items())},
+            "recall_by_kind_visibility": {k: {"labelled": v[0], "matched": v[1], "recall": rnd(_ratio(v[1], v[0]))}
+                                          for k, v in sorted(t.by_kind_visibility.items())},
         },
         "size_error_dp": {"median": rnd(_median(pooled), 2), "median_w": rnd(_median(t.size_err_w), 2),
                           "median_h": rnd(_median(t.size_err_h), 2), "controls": len(t.size_err_w)},

@@ -393,7 +393,11 @@ def test_python_dash_m_splashcheck(tmp_path):
     proc = subprocess.run([sys.executable, "-m", "splashcheck", "scan", str(tmp_path), "--format", "json",
                            "--no-ocr", "--density", "1"],
                           cwd=REPO, capture_output=True, text=True, timeout=120)
-    assert proc.returncode in (1, 3), proc.stderr  # b.png is unreadable: never a clean 0
+    # a.png is a plain list screen (no pop-up; tiny at density 1 its status bar is not seen, so it is
+    # only a weak immersive candidate: needs_review, no violation) and an unreadable b.png does not
+    # change the exit code (README: the scan contract is 0 / 1 / 2), but it is reported
+    assert proc.returncode == 0, proc.stderr
+    assert "could not be analysed" in proc.stderr
     data = json.loads(proc.stdout)
     assert [Path(i["path"]).name for i in data["images"]] == ["a.png", "b.png"]
     assert data["images"][1]["error"].startswith("truncated PNG")

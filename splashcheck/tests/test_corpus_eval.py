@@ -26,9 +26,14 @@ pytestmark = [
 # Floors: the issue's targets, raised to a little under what was measured with evidence fusion
 # (recall 0.913 = 42/46, precision 1.00, F1 0.95, false-pop 0/73, size error 0.76 dp), so a
 # regression of one or two controls / screens shows.
+# F1 floor 0.93 -> 0.92 (issue 6, deliberate): an immersive screen with no corner control,
+# logo band, close control or ad cue is no longer called a pop-up (games, players and
+# launchers look the same; it gets needs_review instead of a close-button-present
+# violation). Two labelled immersive pop-ups on which no close control was found before
+# either are now such needs-review frames: F1 0.95 -> 0.928, recall and false pop-ups unchanged.
 MIN_CLOSE_RECALL = 0.90
 MIN_CLOSE_PRECISION = 0.95
-MIN_POPUP_F1 = 0.93
+MIN_POPUP_F1 = 0.92
 MAX_FALSE_POPUP_RATE = 0.05
 MAX_MEDIAN_SIZE_ERROR_DP = 1.5
 

@@ -98,6 +98,9 @@ def test_metrics_on_hand_made_labels():
     assert c["recall_by_kind"]["x_icon"] == {"labelled": 2, "matched": 1, "recall": 0.5}
     assert c["recall_by_kind"]["text"]["recall"] == 0.0
     assert c["recall_by_visibility"]["faint"]["labelled"] == 1
+    assert c["recall_by_kind_visibility"] == {
+        "text/faint": {"labelled": 1, "matched": 0, "recall": 0.0},
+        "x_icon/clear": {"labelled": 2, "matched": 1, "recall": 0.5}}
     # |26 − 25| = 1 dp, |24 − 25| = 1 dp
     assert m["size_error_dp"]["median"] == 1.0 and m["size_error_dp"]["controls"] == 1
     assert m["ms_per_frame"]["median"] == 250.0
@@ -120,6 +123,9 @@ def test_per_source_and_overall():
     assert rep["sources"]["B"]["close"]["recall"] == 1.0
     assert rep["sources"]["B"]["false_popup_rate"] is None  # no normal screens in B
     assert rep["overall"]["close"]["matched"] == 2
+    assert rep["sources"]["B"]["close"]["recall_by_kind_visibility"] == {
+        "x_icon/clear": {"labelled": 1, "matched": 1, "recall": 1.0}}
+    assert rep["sources"]["A"]["false_popup_rate"] == 0.5
     assert len(rep["per_image"]) == 5
     row = rep["per_image"][0]
     assert row["missed"] == [[100, 1700, 300, 1760]] and row["false_controls"] == [[500, 500, 540, 540]]
@@ -183,3 +189,14 @@ def test_missing_labels_file(tmp_path):
 def test_parse_label_touch_box():
     lab = parse_label({**LINE, "close": [{**LINE["close"][0], "touch_box": [970, 70, 1070, 170]}]})
     assert lab.close[0].touch_box == (970, 70, 1070, 170)
+
+
+def test_text_report_lists_recall_per_source_by_kind_and_visibility():
+    from splashcheck.cli import render_eval_text
+
+    pairs = _pairs() + [(_popup("e", [L((0, 0, 40, 40))], source="B"),
+                         Prediction(popup=True, controls=(P((0, 0, 40, 40)),), ms=50.0))]
+    text = render_eval_text(evaluate(pairs))
+    assert "  A: text/faint 0.00 (0/1), x_icon/clear 0.50 (1/2)" in text
+    assert "  B: x_icon/clear 1.00 (1/1)" in text
+    assert "  overall: text/faint 0.00 (0/1), x_icon/clear 0.67 (2/3)" in text
