@@ -5,8 +5,10 @@ Stages, each timed in ms (``FrameAnalysis.timings_ms``):
 ``input``     :func:`detectors.imageio.as_bgr` and the density (given or estimated)
 ``window``    :func:`detectors.window.detect_window`, then (when it found nothing) the
               evidence-fusion probe below
+``verifier``  :func:`detectors.verifier.detect_controls`: whole-frame proposals scored by the
+              learned CNN (see "Learned verifier" below)
 ``controls``  :func:`detectors.close_controls.find_close_controls` (+ UI-tree named controls,
-              :mod:`detectors.ui_controls`)
+              :mod:`detectors.ui_controls`), merged with the verifier's detections
 ``ctas``      :func:`detectors.close_controls.find_ctas`
 ``measure``   :func:`detectors.measure.measure_control`, per control
 ``rules``     :func:`detectors.rules.judge_static`
@@ -25,6 +27,19 @@ banner ad's small ×, a search field's ×, a web view's "Close") do not promote.
 Small corner marks. The finder works at 1.5 px per dp, where a ≈ 12 dp close badge's
 glyph is a few pixels; on a ``fullscreen`` window with no control in its top corners, the
 two top-corner regions are searched again at full resolution for X marks (no OCR).
+
+Learned verifier. :mod:`detectors.verifier` proposes candidates over the *whole* frame
+(components, outlines, text lines) and scores them with a small CNN (ONNX, onnxruntime),
+independent of any window. Its detections inside the window box grown by
+``VERIFIER_WINDOW_MARGIN_DP`` (× under a card, badge on a card corner) join the hand-made
+finders' controls by place (:func:`merge_verified`): at a hand-made control's place the
+hand-made control stays (tighter box, OCR text) with the higher confidence; elsewhere at most
+``VERIFIER_MAX_ADDED`` verified controls of confidence ≥ ``VERIFIER_MIN_CONF`` are added,
+never on a call-to-action button OCR read. With no window, they go with the hand-made
+finders' controls to ``promote_by_controls``, so a clear × on an interstitial that
+:func:`~detectors.window.detect_window` missed can still reveal it. A crashed or missing
+model leaves the hand-made path as it was (the stage is timed; ``timings_ms`` gets
+``verifier_error`` = 1; no rule becomes not_run).
 
 Bad *input* (an array that is not an image, a non-positive density, an unknown profile)
 raises ``ValueError`` naming the parameter. A *stage* that crashes does not: like an
@@ -58,8 +73,9 @@ from detectors.close_controls import WORK_PX_PER_DP, find_close_controls, find_c
 from detectors.ui_controls import controls_from_ui_tree, merge_controls
 from detectors.measure import measure_control
 from detectors.rules import STATIC_JUDGES, judge_static, not_run
+from detectors.verifier import Scorer, default_verifier, detect_controls, to_controls
 
-__all__ = ["analyze_frame", "STATIC_RULES", "STAGE_RULES"]
+__all__ = ["analyze_frame", "merge_verified", "STATIC_RULES", "STAGE_RULES"]
 
 STATIC_RULES: tuple[str, ...] = tuple(STATIC_JUDGES)
 """Rules judged from one frame by ``judge_static``, in its order (the four static rules of the
@@ -89,11 +105,23 @@ PROMOTED_CONTROL_WEIGHT = 0.4
 CORNER_RESCAN_W_DP = 150.0
 CORNER_RESCAN_H_DP = 110.0
 CORNER_RESCAN_DENSITY = WORK_PX_PER_DP
+# Learned verifier: margin (dp) around a detected window in which its detections count for
+# that window (the × under a card sits ≈ 20–60 dp below it; a corner badge overlaps the edge);
+# overlap (IoU) above which a verified and a hand-made control are one control.
+VERIFIER_WINDOW_MARGIN_DP = 72.0
+VERIFIER_MERGE_IOU = 0.3
+# A verified control no hand-made finder saw is added from this confidence on (the verifier's
+# p(control)), chosen on held-out *rendered* frames (detectors/models/MODEL_CARD.md: the
+# threshold with the best precision at a useful recall), not on the validation corpus; and at
+# most this many per window (a window has one dismiss control, rarely two: the knowledge note).
+VERIFIER_MIN_CONF = 0.9
+VERIFIER_MAX_ADDED = 1
 
 
 def analyze_frame(frame: object, *, density: float | None = None, profile: Profile | str | None = None,
                   ui_tree: Sequence[UiNode] | None = None, reader: Any = None,
-                  status_bar_expected: bool = True, promote: bool = True) -> FrameAnalysis:
+                  status_bar_expected: bool = True, promote: bool = True,
+                  verifier: Scorer | bool | None = None) -> FrameAnalysis:
     """Run the static detector stack on one frame.
 
     Parameters
@@ -117,6 +145,10 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
         taken as immersive (splash / interstitial); when False the 开屏 layout must show.
     promote : bool, default True
         Run the evidence-fusion probe when no window is found (see the module docstring).
+    verifier : Scorer, bool or None
+        The learned verifier's model (:class:`detectors.verifier.Verifier` or any object with
+        its ``score`` method). ``None`` or ``True``: the shared default model; ``False``: the
+        stage is off (hand-made finders only).
 
     Returns
     -------
@@ -156,11 +188,18 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
 
     window: Window | None = stage("window", lambda: detect_window(
         bgr, density=dens, status_bar_expected=status_bar_expected), None)
+    verified: list[CloseControl] = []
+    if verifier is not False:
+        scorer = default_verifier() if verifier is None or verifier is True else verifier
+        verified = stage("verifier", lambda: to_controls(detect_controls(bgr, density=dens, scorer=scorer)), [])
+        if "verifier" in failed:
+            timings["verifier_error"] = 1.0  # not fatal: the hand-made finders still run
+            failed.pop("verifier")
     probed: list[CloseControl] | None = None
     if window is None and promote and "window" not in failed:
         # evidence fusion: the whole content area, searched for a dismiss control that only
         # interstitials and overlays carry; a crash here is a crashed window stage
-        fused = stage("window", lambda: _promote(bgr, dens, reader), None)
+        fused = stage("window", lambda: _promote(bgr, dens, reader, verified), None)
         if fused is not None:
             window, probed = fused
     controls: list[CloseControl] = []
@@ -180,6 +219,8 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
                 bgr, ui_tree, window=window, density=dens)), controls)
         ctas = [tuple(int(v) for v in b) for b in  # type: ignore[misc]
                 (stage("ctas", lambda: find_ctas(bgr, window=window, density=dens, reader=reader), []) or [])]
+        if verified and probed is None:
+            controls = merge_verified(controls, _near_window(verified, window, dens), ctas=ctas)
         for c in controls:
             measurements.append(stage("measure", lambda c=c: measure_control(
                 bgr, c, window=window, density=dens, ctas=ctas, ui_tree=ui_tree, profile=prof), None))
@@ -221,7 +262,65 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
                          findings=tuple(findings), timings_ms=timings)
 
 
-def _promote(bgr: Any, dens: float, reader: Any) -> tuple[Window, list[CloseControl]] | None:
+def merge_verified(controls: Sequence[CloseControl], verified: Sequence[CloseControl], *,
+                   ctas: Sequence[Box] = (), min_conf: float | None = None,
+                   max_added: int | None = None) -> list[CloseControl]:
+    """Hand-made and verified controls, one per place.
+
+    A verified control at the place of a hand-made one (IoU > ``VERIFIER_MERGE_IOU`` or one
+    containing the other's centre) is the same control: the hand-made one stays (its box is
+    measured more tightly, its text was read) with the higher of the two confidences. A
+    verified control elsewhere is added when its confidence reaches ``min_conf`` and it is
+    not on a call-to-action button that OCR read; at most ``max_added`` of them, most
+    confident first. Best first.
+    """
+    min_conf = VERIFIER_MIN_CONF if min_conf is None else min_conf
+    max_added = VERIFIER_MAX_ADDED if max_added is None else max_added
+    out = list(controls)
+    added = 0
+    for v in sorted(verified, key=lambda c: -c.confidence):
+        same = [i for i, c in enumerate(out) if _same_place(c.box, v.box)]
+        if same:
+            i = same[0]
+            if v.confidence > out[i].confidence:
+                out[i] = replace(out[i], confidence=v.confidence)
+            continue
+        if v.confidence < min_conf or added >= max_added or any(_same_place(b, v.box) for b in ctas):
+            continue
+        out.append(v)
+        added += 1
+    return sorted(out, key=lambda c: -c.confidence)
+
+
+def _same_place(a: Box, b: Box) -> bool:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    if inter and inter / max(1, union) > VERIFIER_MERGE_IOU:
+        return True
+
+    def centre_in(p: Box, q: Box) -> bool:
+        cx, cy = (q[0] + q[2]) / 2, (q[1] + q[3]) / 2
+        return p[0] <= cx < p[2] and p[1] <= cy < p[3]
+
+    return centre_in(a, b) or centre_in(b, a)
+
+
+def _near_window(verified: Sequence[CloseControl], window: Window, dens: float) -> list[CloseControl]:
+    """Verified controls whose centre lies in the window box grown by the margin."""
+    m = VERIFIER_WINDOW_MARGIN_DP * dens if window.kind != "fullscreen" else 0.0
+    x1, y1, x2, y2 = window.box
+    out = []
+    for c in verified:
+        cx, cy = (c.box[0] + c.box[2]) / 2, (c.box[1] + c.box[3]) / 2
+        if x1 - m <= cx < x2 + m and y1 - m <= cy < y2 + m:
+            out.append(c)
+    return out
+
+
+def _promote(bgr: Any, dens: float, reader: Any,
+             verified: Sequence[CloseControl] = ()) -> tuple[Window, list[CloseControl]] | None:
     """The promoted ``fullscreen`` window and the controls found in it, or None."""
     if min(bgr.shape[:2]) < WINDOW_MIN_SIDE_PX:
         return None  # too small to be a screen (detect_window says the same)
@@ -229,6 +328,7 @@ def _promote(bgr: Any, dens: float, reader: Any) -> tuple[Window, list[CloseCont
     probe = Window(box=box, kind="fullscreen", confidence=0.0, cues={"probe": True})
     controls = list(find_close_controls(bgr, window=probe, density=dens, reader=reader) or [])
     controls += _corner_rescan(bgr, probe, dens, controls)
+    controls = merge_verified(controls, _near_window(verified, probe, dens))
     # content_box trims only the bottom (padding, nav bar) and the status bar at the top
     cue = promote_by_controls(bgr, controls, box, density=dens, status_bar=box[1] > 0)
     if cue is None:

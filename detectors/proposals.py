@@ -75,6 +75,9 @@ class ProposalParams:
         Boxes overlapping an earlier one by this IoU are dropped (0.75).
     max_proposals : int
         At most this many boxes go to the verifier (240): ≈ 20–30 ms of CNN on one core.
+    nms_pool : int
+        Only the ``nms_pool × max_proposals`` best-ranked boxes enter duplicate suppression (3):
+        its cost grows with the square of the boxes, and a text screen has thousands.
     """
 
     work_px_per_dp: float = 2.0
@@ -95,6 +98,7 @@ class ProposalParams:
     canny_high: int = 60
     dedupe_iou: float = 0.75
     max_proposals: int = 240
+    nms_pool: int = 3
 
 
 DEFAULT_PROPOSAL_PARAMS = ProposalParams()
@@ -235,8 +239,11 @@ def propose(frame: np.ndarray, *, density: float, region: Box | None = None,
     bh = np.where(grown, bh / p.badge_grow, bh)
     letter = (kind != 1) & (li > 0) & (line_w[li] > p.letter_line_ratio * bw) & (line_h[li] < 1.6 * bh)
     prior = prior - letter.astype(np.float32) * 2.0
-    # near duplicates: non-maximum suppression by IoU (OpenCV's, in C++)
-    xywh = [[float(b[0]), float(b[1]), float(b[2] - b[0]), float(b[3] - b[1])] for b in arr]
+    # only the best few times the cap can make it (letters and huge blobs rank last) ...
+    pre = np.argsort(-prior, kind="stable")[: p.nms_pool * p.max_proposals]
+    arr, prior, kind = arr[pre], prior[pre], kind[pre]
+    # ... then near duplicates go: non-maximum suppression by IoU (OpenCV's, in C++)
+    xywh = np.column_stack([arr[:, :2], arr[:, 2:] - arr[:, :2]]).tolist()
     kept = [int(i) for i in np.asarray(cv2.dnn.NMSBoxes(xywh, (prior + 10.0).tolist(), 0.0, p.dedupe_iou)).reshape(-1)]
     kept = sorted(kept, key=lambda i: -prior[i])[: p.max_proposals]
     out = []

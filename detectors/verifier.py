@@ -61,6 +61,12 @@ class VerifierParams:
     overlap_iou : float
         Two detections overlapping by this IoU, or one containing the other's centre, are one
         control (0.2).
+    box_prob_slack : float
+        A place's box is the largest seen box at most this much less probable than its best
+        detection (0.15).
+    x_max_aspect : float
+        An ``x_icon`` place's box is at most this elongated (1.3): badges are discs and
+        rounded squares.
     """
 
     context: float = 0.25
@@ -68,6 +74,8 @@ class VerifierParams:
     max_crop_aspect: float = 2.5
     min_prob: float = 0.6
     overlap_iou: float = 0.2
+    box_prob_slack: float = 0.15
+    x_max_aspect: float = 1.3
 
 
 DEFAULT_VERIFIER_PARAMS = VerifierParams()
@@ -261,19 +269,31 @@ def select(props: Sequence[Proposal], probs: np.ndarray,
 
 
 def _one_per_place(dets: list[Detection], params: VerifierParams) -> list[Detection]:
-    """Most probable first; an overlapping detection is dropped, except that a larger box
-    with nearly the same probability replaces a smaller one (badge over glyph, pill over text)."""
-    out: list[Detection] = []
+    """One detection per place (greedy, most probable first).
+
+    The place keeps the kind and probability of its most probable detection and the box of
+    the largest *seen* box there (a badge over its glyph, a pill over its text line) among
+    those nearly as probable (within ``box_prob_slack``); a ``grown`` box (a guessed badge
+    around a glyph) only when nothing else was seen there.
+    """
+    groups: list[list[Detection]] = []
     for d in sorted(dets, key=lambda d: -d.prob):
-        clash = [i for i, o in enumerate(out) if _same_place(o.box, d.box, params.overlap_iou)]
-        if not clash:
-            out.append(d)
-            continue
-        i = clash[0]
-        o = out[i]
-        if _area(d.box) > 1.5 * _area(o.box) and _contains(d.box, o.box) and d.prob >= o.prob - 0.1:
-            out[i] = Detection(box=d.box, kind=o.kind if o.kind != "x_icon" or d.kind == "x_icon" else d.kind,
-                               prob=o.prob, source=d.source)
+        for g in groups:
+            if _same_place(g[0].box, d.box, params.overlap_iou):
+                g.append(d)
+                break
+        else:
+            groups.append([d])
+    out = []
+    for g in groups:
+        best = g[0]
+        near = [d for d in g if d.prob >= best.prob - params.box_prob_slack and _contains(d.box, best.box)
+                or d is best]
+        if best.kind == "x_icon":  # an X's badge is round or square, never a strip
+            near = [d for d in near if _aspect(d.box) <= params.x_max_aspect] or [best]
+        seen = [d for d in near if d.source != "grown"]
+        pick = max(seen or near, key=lambda d: _area(d.box))
+        out.append(Detection(box=pick.box, kind=best.kind, prob=best.prob, source=pick.source))
     return out
 
 
@@ -281,6 +301,11 @@ def to_controls(dets: Sequence[Detection]) -> list[CloseControl]:
     """Detections as the stack's close controls (``countdown`` reported as ``text``)."""
     return [CloseControl(box=tuple(int(v) for v in d.box), kind="x_icon" if d.kind == "x_icon" else "text",  # type: ignore[arg-type]
                          confidence=round(float(d.prob), 3), text=None) for d in dets]
+
+
+def _aspect(b: Box) -> float:
+    w, h = max(1, b[2] - b[0]), max(1, b[3] - b[1])
+    return max(w / h, h / w)
 
 
 def _area(b: Box) -> float:

@@ -320,27 +320,44 @@ def screen_html(rng: random.Random, kind: str, photos: list[Path], icons: list[P
         parts.append(f'<div style="position:fixed;left:12px;right:12px;bottom:{rng.randrange(60, 120)}px;'
                      f'padding:10px;border-radius:8px;background:{accent};color:#fff;text-align:center;font-size:{fs}px">'
                      f'{html.escape(rng.choice(CTA_WORDS))}</div>')
-    body = "".join(parts)
-    return (f'<html><head><meta charset="utf-8"><style>body{{margin:0;width:{w}px;height:{h}px;overflow:hidden;'
-            f'position:relative;background:{bg};font-family:"{font}",sans-serif}}</style></head><body>{body}</body></html>')
+    body = "".join(parts).replace("position:fixed", "position:absolute")
+    return (f'<div style="width:{w}px;height:{h}px;overflow:hidden;position:relative;background:{bg};'
+            f'font-family:&quot;{font}&quot;,sans-serif">{body}</div>')
+
+
+SCREENS_PER_SHOT = 5  # screens stacked in one page: one Chromium launch (≈ 3–20 s) per 5 screens
 
 
 def render_screens(cache: Path, photos: list[Path], icon_svgs: list[Path], n: int, seed: int) -> list[Path]:
-    """``n`` app-like screens as PNGs at dpr 3 (cached by index and seed)."""
+    """``n`` app-like screens as PNGs at dpr 3 (cached by index and seed).
+
+    Screens are generated in order from one seeded stream, then laid out in batches of
+    ``SCREENS_PER_SHOT`` of one width stacked vertically, one Chromium screenshot per batch.
+    """
     rng = random.Random(seed)
     out_dir = cache / f"screens-{seed}"
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i in range(n):
-        kind = SCREEN_KINDS[i % len(SCREEN_KINDS)]
+    paths: list[Path] = []
+    for b0 in range(0, n, SCREENS_PER_SHOT):
+        idx = list(range(b0, min(n, b0 + SCREENS_PER_SHOT)))
         w = rng.choice((360, 375, 393, 412))
-        h = int(w * rng.uniform(1.9, 2.2))
-        page = screen_html(rng, kind, photos, icon_svgs, w, h)
-        png = out_dir / f"{i:03d}-{kind}.png"
-        if not png.is_file():
-            hp = out_dir / f"{i:03d}.html"
-            hp.write_text(page, encoding="utf-8")
-            screenshot(hp, png, w, h, 3.0)
-        paths.append(png)
+        hs = [int(w * rng.uniform(1.9, 2.2)) for _ in idx]
+        kinds = [SCREEN_KINDS[i % len(SCREEN_KINDS)] for i in idx]
+        pages = [screen_html(rng, k, photos, icon_svgs, w, h) for k, h in zip(kinds, hs)]
+        pngs = [out_dir / f"{i:03d}-{k}.png" for i, k in zip(idx, kinds)]
+        paths += pngs
+        if all(p.is_file() for p in pngs):
+            continue
+        hp = out_dir / f"batch-{b0:03d}.html"
+        hp.write_text('<html><head><meta charset="utf-8"><style>body{margin:0}</style></head><body>'
+                      + "".join(pages) + "</body></html>", encoding="utf-8")
+        shot = out_dir / f"batch-{b0:03d}.png"
+        screenshot(hp, shot, w, sum(hs), 3.0)
+        img = cv2.imread(str(shot))
+        y = 0
+        for p, h in zip(pngs, hs):
+            cv2.imwrite(str(p), img[y * 3:(y + h) * 3, :w * 3])
+            y += h
+        shot.unlink()
     (out_dir / "index.json").write_text(json.dumps([p.name for p in paths]))
     return paths

@@ -30,7 +30,7 @@ PART_IOU = 0.3
 IGNORE_IOU = 0.1
 GT_COPIES = 2
 JITTER = 0.1
-MAX_BG_PER_FRAME = 36
+MAX_BG_PER_FRAME = 60
 
 
 @dataclass
@@ -118,3 +118,16 @@ def build(a: synth.Assets, n_frames: int, seed: int, *, workers: int = 2, chunk:
 
     with mp.get_context("fork").Pool(workers, initializer=_init_worker, initargs=(a,)) as pool:
         return concat(pool.map(_chunk, jobs))
+
+
+def cached(path, make) -> Samples:
+    """``make()``'s samples, stored at ``path`` (npz) and read back on the next run."""
+    from pathlib import Path
+
+    path = Path(path)
+    if path.is_file():
+        z = np.load(path)
+        return Samples(z["crops"], z["extras"], z["labels"])
+    s = make()
+    np.savez(path, crops=s.crops, extras=s.extras, labels=s.labels)
+    return s

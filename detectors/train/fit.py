@@ -55,10 +55,9 @@ def train(tr: Samples, va: Samples, *, epochs: int, seed: int, batch: int = 256,
     xs = torch.from_numpy(tr.crops.astype(np.float32)).unsqueeze(1)
     es = torch.from_numpy(tr.extras)
     ys = torch.from_numpy(tr.labels)
-    counts = np.bincount(tr.labels, minlength=len(CLASSES)).astype(np.float64)
-    weights = torch.tensor((counts.sum() / np.maximum(counts, 1)) ** 0.5, dtype=torch.float32)
-    weights = weights / weights[0]
-    loss_fn = nn.CrossEntropyLoss(weight=weights, label_smoothing=0.02)
+    # unweighted: the first model (positives up-weighted by sqrt of the class ratio) found
+    # 0.8 of the held-out rendered controls at 0.2-0.36 precision; precision matters more
+    loss_fn = nn.CrossEntropyLoss(label_smoothing=0.02)
     opt = torch.optim.AdamW(net.parameters(), lr=lr, weight_decay=1e-4)
     steps = epochs * math.ceil(len(ys) / batch)
     sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=steps, pct_start=0.15)
