@@ -35,7 +35,8 @@ independent of any window. Its detections inside the window box grown by
 finders' controls by place (:func:`merge_verified`): at a hand-made control's place the
 hand-made control stays (tighter box, OCR text) with the higher confidence; elsewhere at most
 ``VERIFIER_MAX_ADDED`` verified controls of confidence ≥ ``VERIFIER_MIN_CONF`` are added,
-never on a call-to-action button OCR read. With no window, they go with the hand-made
+never on a call-to-action button OCR read, and a ``text`` one only when OCR reads a dismiss
+label in it (the verifier sees shapes: a "Skip" pill and an "Install" pill look alike). With no window, they go with the hand-made
 finders' controls to ``promote_by_controls``, so a clear × on an interstitial that
 :func:`~detectors.window.detect_window` missed can still reveal it. A crashed or missing
 model leaves the hand-made path as it was (the stage is timed; ``timings_ms`` gets
@@ -73,6 +74,7 @@ from detectors.close_controls import WORK_PX_PER_DP, find_close_controls, find_c
 from detectors.ui_controls import controls_from_ui_tree, merge_controls
 from detectors.measure import measure_control
 from detectors.rules import STATIC_JUDGES, judge_static, not_run
+from detectors.ocr import is_close_text
 from detectors.verifier import Scorer, default_verifier, detect_controls, to_controls
 
 __all__ = ["analyze_frame", "merge_verified", "STATIC_RULES", "STAGE_RULES"]
@@ -116,6 +118,10 @@ VERIFIER_MERGE_IOU = 0.3
 # most this many per window (a window has one dismiss control, rarely two: the knowledge note).
 VERIFIER_MIN_CONF = 0.9
 VERIFIER_MAX_ADDED = 1
+# OCR confirmation of a verified text control: reads a frame (≈ 10 ms each) and the
+# recogniser's score a reading needs (as close_controls' text path).
+VERIFIER_OCR_MAX = 3
+VERIFIER_OCR_MIN_SCORE = 0.5
 
 
 def analyze_frame(frame: object, *, density: float | None = None, profile: Profile | str | None = None,
@@ -220,7 +226,8 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
         ctas = [tuple(int(v) for v in b) for b in  # type: ignore[misc]
                 (stage("ctas", lambda: find_ctas(bgr, window=window, density=dens, reader=reader), []) or [])]
         if verified and probed is None:
-            controls = merge_verified(controls, _near_window(verified, window, dens), ctas=ctas)
+            controls = merge_verified(controls, _near_window(verified, window, dens), ctas=ctas,
+                                      confirm=_ocr_confirmer(bgr, reader))
         for c in controls:
             measurements.append(stage("measure", lambda c=c: measure_control(
                 bgr, c, window=window, density=dens, ctas=ctas, ui_tree=ui_tree, profile=prof), None))
@@ -264,14 +271,16 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
 
 def merge_verified(controls: Sequence[CloseControl], verified: Sequence[CloseControl], *,
                    ctas: Sequence[Box] = (), min_conf: float | None = None,
-                   max_added: int | None = None) -> list[CloseControl]:
+                   max_added: int | None = None,
+                   confirm: Callable[[CloseControl], CloseControl | None] | None = None) -> list[CloseControl]:
     """Hand-made and verified controls, one per place.
 
     A verified control at the place of a hand-made one (IoU > ``VERIFIER_MERGE_IOU`` or one
     containing the other's centre) is the same control: the hand-made one stays (its box is
     measured more tightly, its text was read) with the higher of the two confidences. A
     verified control elsewhere is added when its confidence reaches ``min_conf`` and it is
-    not on a call-to-action button that OCR read; at most ``max_added`` of them, most
+    not on a call-to-action button that OCR read; a ``text`` one only when ``confirm`` (OCR)
+    reads a dismiss label in it (no ``confirm``: never); at most ``max_added`` of them, most
     confident first. Best first.
     """
     min_conf = VERIFIER_MIN_CONF if min_conf is None else min_conf
@@ -287,9 +296,43 @@ def merge_verified(controls: Sequence[CloseControl], verified: Sequence[CloseCon
             continue
         if v.confidence < min_conf or added >= max_added or any(_same_place(b, v.box) for b in ctas):
             continue
+        if v.kind == "text":
+            # a shape is no label: "Skip" and "Install" pills look alike; OCR must read it
+            v = confirm(v) if confirm is not None else None
+            if v is None:
+                continue
         out.append(v)
         added += 1
     return sorted(out, key=lambda c: -c.confidence)
+
+
+def _ocr_confirmer(bgr: np.ndarray, reader: Any) -> Callable[[CloseControl], CloseControl | None] | None:
+    """A function that reads a verified text control with OCR and keeps it only when the
+    text is a dismiss label (:func:`detectors.ocr.is_close_text`), with that text; at most
+    ``VERIFIER_OCR_MAX`` reads a frame. None when there is no usable reader."""
+    if reader is None:
+        from detectors.close_controls import default_reader
+
+        reader = default_reader()
+    if not callable(getattr(reader, "recognise", None)):
+        return None
+    budget = [VERIFIER_OCR_MAX]
+    H, W = bgr.shape[:2]
+
+    def confirm(c: CloseControl) -> CloseControl | None:
+        if budget[0] <= 0:
+            return None
+        budget[0] -= 1
+        x1, y1, x2, y2 = c.box
+        p = max(2, (y2 - y1) // 6)
+        crop = bgr[max(0, y1 - p):min(H, y2 + p), max(0, x1 - p):min(W, x2 + p)]
+        text, score = (reader.recognise([crop]) or [("", 0.0)])[0]
+        text = (text or "").strip()
+        if score < VERIFIER_OCR_MIN_SCORE or not is_close_text(text):
+            return None
+        return replace(c, text=text)
+
+    return confirm
 
 
 def _same_place(a: Box, b: Box) -> bool:
@@ -328,7 +371,7 @@ def _promote(bgr: Any, dens: float, reader: Any,
     probe = Window(box=box, kind="fullscreen", confidence=0.0, cues={"probe": True})
     controls = list(find_close_controls(bgr, window=probe, density=dens, reader=reader) or [])
     controls += _corner_rescan(bgr, probe, dens, controls)
-    controls = merge_verified(controls, _near_window(verified, probe, dens))
+    controls = merge_verified(controls, _near_window(verified, probe, dens), confirm=_ocr_confirmer(bgr, reader))
     # content_box trims only the bottom (padding, nav bar) and the status bar at the top
     cue = promote_by_controls(bgr, controls, box, density=dens, status_bar=box[1] > 0)
     if cue is None:

@@ -190,6 +190,26 @@ def test_unconfirmed_verified_controls_are_added_sparingly(monkeypatch):
     assert a.controls == tuple(two[:an.VERIFIER_MAX_ADDED])
 
 
+class _Reads:
+    def __init__(self, text):
+        self.text, self.n = text, 0
+
+    def recognise(self, crops):
+        self.n += len(crops)
+        return [(self.text, 0.9)] * len(crops)
+
+
+@pytest.mark.parametrize("read,kept", [("以后再说", True), ("立即安装", False)])
+def test_a_verified_text_control_is_added_only_when_ocr_reads_a_dismiss_label(monkeypatch, read, kept):
+    pill = CloseControl(box=(400, 1410, 680, 1470), kind="text", confidence=0.97)
+    Fakes(monkeypatch, controls=(X,), ctas=(), verified=(pill,))
+    reader = _Reads(read)
+    a = analyze_frame(_frame(), density=2.625, verifier=object(), reader=reader)
+    assert reader.n == 1
+    texts = [c.text for c in a.controls if c.kind == "text"]
+    assert texts == ([read] if kept else [])
+
+
 def test_a_confident_verified_corner_x_reveals_a_missed_window(monkeypatch):
     corner = CloseControl(box=(990, 60, 1060, 130), kind="x_icon", confidence=0.95)
     Fakes(monkeypatch, window=None, controls=(), verified=(corner,))
