@@ -249,7 +249,10 @@ def propose(frame: np.ndarray, *, density: float, region: Box | None = None,
     out = []
     for i in kept:
         x1, y1, x2, y2 = arr[i] / scale
-        out.append(Proposal(box=(int(math.floor(x1)) + rx1, int(math.floor(y1)) + ry1,
-                                 min(W, int(math.ceil(x2)) + rx1), min(H, int(math.ceil(y2)) + ry1)),
-                            source=SOURCES[int(kind[i])], prior=float(prior[i])))
+        # grown boxes may reach past the region: clip (the crop repeats edge pixels anyway)
+        b = (max(rx1, int(math.floor(x1)) + rx1), max(ry1, int(math.floor(y1)) + ry1),
+             min(rx2, int(math.ceil(x2)) + rx1), min(ry2, int(math.ceil(y2)) + ry1))
+        if b[2] - b[0] < 2 or b[3] - b[1] < 2:
+            continue
+        out.append(Proposal(box=b, source=SOURCES[int(kind[i])], prior=float(prior[i])))
     return out

@@ -91,3 +91,21 @@ def test_bad_density_is_a_value_error(bad):
 def test_bad_frame_is_a_value_error():
     with pytest.raises(ValueError, match="frame"):
         propose(np.zeros((10, 10), np.uint8), density=2.0)
+
+
+hypothesis = pytest.importorskip("hypothesis")
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(h=st.integers(1, 600), w=st.integers(1, 400), seed=st.integers(0, 2**16),
+       density=st.floats(0.5, 4.0), cap=st.integers(1, 300))
+def test_any_frame_gives_boxes_inside_it_and_under_the_cap(h, w, seed, density, cap):
+    rng = np.random.default_rng(seed)
+    img = cv2.GaussianBlur(rng.integers(0, 256, (h, w, 3), dtype=np.uint8), (0, 0), 1.5)
+    props = propose(img, density=density, params=ProposalParams(max_proposals=cap))
+    assert len(props) <= cap
+    for p in props:
+        x1, y1, x2, y2 = p.box
+        assert 0 <= x1 < x2 <= w and 0 <= y1 < y2 <= h
