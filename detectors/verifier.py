@@ -61,9 +61,13 @@ class VerifierParams:
     overlap_iou : float
         Two detections overlapping by this IoU, or one containing the other's centre, are one
         control (0.2).
-    box_prob_slack : float
-        A place's box is the largest seen box at most this much less probable than its best
-        detection (0.15).
+    box_support_prob : float
+        Proposals with at least this p(control) (0.3) may lend their box to a place (the
+        model scores a badge's glyph and its outline differently; the box should be the
+        badge's).
+    max_box_growth : float
+        A place's box may grow to an enclosing proposal of at most this many times the area
+        (8.0): a 0.4-wide glyph's badge is ≈ 6× its area; a pill ≈ 2–4× its text.
     x_max_aspect : float
         An ``x_icon`` place's box is at most this elongated (1.3): badges are discs and
         rounded squares.
@@ -74,7 +78,8 @@ class VerifierParams:
     max_crop_aspect: float = 2.5
     min_prob: float = 0.6
     overlap_iou: float = 0.2
-    box_prob_slack: float = 0.15
+    box_support_prob: float = 0.3
+    max_box_growth: float = 8.0
     x_max_aspect: float = 1.3
 
 
@@ -265,36 +270,48 @@ def select(props: Sequence[Proposal], probs: np.ndarray,
     keep = np.nonzero(p_ctrl >= params.min_prob)[0]
     cands = [Detection(box=props[i].box, kind=CLASSES[int(cls[i])], prob=float(p_ctrl[i]),
                        source=props[i].source) for i in keep]
-    return _one_per_place(cands, params)
+    support = [Detection(box=props[i].box, kind=CLASSES[int(cls[i])], prob=float(p_ctrl[i]),
+                         source=props[i].source) for i in np.nonzero(p_ctrl >= params.box_support_prob)[0]]
+    return _one_per_place(cands, params, support)
 
 
-def _one_per_place(dets: list[Detection], params: VerifierParams) -> list[Detection]:
+def _one_per_place(dets: list[Detection], params: VerifierParams,
+                   support: Sequence[Detection] = ()) -> list[Detection]:
     """One detection per place (greedy, most probable first).
 
-    The place keeps the kind and probability of its most probable detection and the box of
-    the largest *seen* box there (a badge over its glyph, a pill over its text line) among
-    those nearly as probable (within ``box_prob_slack``); a ``grown`` box (a guessed badge
-    around a glyph) only when nothing else was seen there.
+    The place keeps the kind and probability of its most probable detection. Its box is the
+    best *seen* box there among the proposals with some support (``box_support_prob``):
+    for a ``grown`` box (a guessed badge around a glyph) the largest seen box inside it (the
+    badge's own outline, else the glyph); otherwise the largest seen box around it at most
+    ``max_box_growth`` times its area (a badge around its glyph, a pill around its text).
+    ``x_icon`` boxes are never elongated (``x_max_aspect``).
     """
     groups: list[list[Detection]] = []
     for d in sorted(dets, key=lambda d: -d.prob):
         for g in groups:
             if _same_place(g[0].box, d.box, params.overlap_iou):
-                g.append(d)
                 break
         else:
             groups.append([d])
     out = []
-    for g in groups:
-        best = g[0]
-        near = [d for d in g if d.prob >= best.prob - params.box_prob_slack and _contains(d.box, best.box)
-                or d is best]
+    for (best, *_rest) in groups:
+        pool = [d for d in support if d.source != "grown" and _same_place(d.box, best.box, params.overlap_iou)]
         if best.kind == "x_icon":  # an X's badge is round or square, never a strip
-            near = [d for d in near if _aspect(d.box) <= params.x_max_aspect] or [best]
-        seen = [d for d in near if d.source != "grown"]
-        pick = max(seen or near, key=lambda d: _area(d.box))
+            pool = [d for d in pool if _aspect(d.box) <= params.x_max_aspect]
+        if best.source == "grown":
+            inner = [d for d in pool if _inside(d.box, best.box)]
+            pick = max(inner, key=lambda d: _area(d.box)) if inner else best
+        else:
+            outer = [d for d in pool if _inside(best.box, d.box)
+                     and _area(d.box) <= params.max_box_growth * _area(best.box)]
+            pick = max(outer + [best], key=lambda d: _area(d.box))
         out.append(Detection(box=pick.box, kind=best.kind, prob=best.prob, source=pick.source))
     return out
+
+
+def _inside(inner: Box, outer: Box, tol: int = 2) -> bool:
+    return (inner[0] >= outer[0] - tol and inner[1] >= outer[1] - tol and inner[2] <= outer[2] + tol
+            and inner[3] <= outer[3] + tol)
 
 
 def to_controls(dets: Sequence[Detection]) -> list[CloseControl]:

@@ -166,6 +166,7 @@ def test_verified_controls_join_the_hand_made_ones_by_place(monkeypatch):
     below = CloseControl(box=(510, 1560, 570, 1620), kind="x_icon", confidence=0.9)
     far = CloseControl(box=(10, 10, 40, 40), kind="x_icon", confidence=0.99)
     fakes = Fakes(monkeypatch, controls=(X, SKIP), verified=(same, below, far))
+    monkeypatch.setattr(an, "VERIFIER_ADD_X", True)
     a = analyze_frame(_frame(), density=2.625, verifier=object())
     # the hand-made × keeps its (tighter) box with the higher confidence; one new × is added
     assert a.controls == (CloseControl(box=X.box, kind="x_icon", confidence=0.97), below, SKIP)
@@ -186,8 +187,11 @@ def test_unconfirmed_verified_controls_are_added_sparingly(monkeypatch):
     two = [CloseControl(box=(150 + 200 * i, 1420, 210 + 200 * i, 1480), kind="x_icon", confidence=0.95 - 0.01 * i)
            for i in range(3)]
     Fakes(monkeypatch, controls=(), verified=(weak, on_cta, *two))
+    monkeypatch.setattr(an, "VERIFIER_ADD_X", True)
     a = analyze_frame(_frame(), density=2.625, verifier=object())
     assert a.controls == tuple(two[:an.VERIFIER_MAX_ADDED])
+    monkeypatch.setattr(an, "VERIFIER_ADD_X", False)  # the committed model's setting
+    assert analyze_frame(_frame(), density=2.625, verifier=object()).controls == ()
 
 
 class _Reads:
