@@ -37,7 +37,7 @@ ICON_PACKAGES: tuple[tuple[str, str, str, str], ...] = (
     ("lucide-static", "1.87.0", "ISC", "icons"),
     ("bootstrap-icons", "1.13.2", "MIT", "icons"),
     ("@material-design-icons/svg", "0.14.15", "Apache-2.0", ""),
-    ("remixicon", "4.9.1", "Apache-2.0 (Remix Icon License v1.0 from 4.x)", "icons"),
+    ("remixicon", "4.9.1", "Apache-2.0", "icons"),
 )
 # Close icons by package: (path inside the SVG directory, style) -- outline, filled, thin, round.
 CLOSE_ICONS: dict[str, tuple[str, ...]] = {
