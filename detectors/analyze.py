@@ -5,8 +5,10 @@ Stages, each timed in ms (``FrameAnalysis.timings_ms``):
 ``input``     :func:`detectors.imageio.as_bgr` and the density (given or estimated)
 ``window``    :func:`detectors.window.detect_window`, then (when it found nothing) the
               evidence-fusion probe below
+``verifier``  :func:`detectors.verifier.detect_controls`: whole-frame proposals scored by the
+              learned CNN (see "Learned verifier" below)
 ``controls``  :func:`detectors.close_controls.find_close_controls` (+ UI-tree named controls,
-              :mod:`detectors.ui_controls`)
+              :mod:`detectors.ui_controls`), merged with the verifier's detections
 ``ctas``      :func:`detectors.close_controls.find_ctas`
 ``measure``   :func:`detectors.measure.measure_control`, per control
 ``rules``     :func:`detectors.rules.judge_static`
@@ -36,6 +38,22 @@ dismiss control of at least ``PARTIAL_MIN_CONF``; else ``needs_review`` likewise
 Small corner marks. The finder works at 1.5 px per dp, where a ≈ 12 dp close badge's
 glyph is a few pixels; on a ``fullscreen`` window with no control in its top corners, the
 two top-corner regions are searched again at full resolution for X marks (no OCR).
+
+Learned verifier. :mod:`detectors.verifier` proposes candidates over the *whole* frame
+(components, outlines, text lines) and scores them with a small CNN (ONNX, onnxruntime),
+independent of any window. Its detections inside the window box grown by
+``VERIFIER_WINDOW_MARGIN_DP`` (× under a card, badge on a card corner) join the hand-made
+finders' controls by place (:func:`merge_verified`): at a hand-made control's place the
+hand-made control stays (tighter box, OCR text) with the higher confidence; elsewhere at most
+``VERIFIER_MAX_ADDED`` verified controls of confidence ≥ ``VERIFIER_MIN_CONF`` are added,
+never on a call-to-action button OCR read, and a ``text`` one only when OCR reads a dismiss
+label in it (the verifier sees shapes: a "Skip" pill and an "Install" pill look alike); an
+× only the verifier saw is added only when ``VERIFIER_ADD_X`` (off for the committed
+model, see there). With no window, verified controls go with the hand-made finders' controls
+to ``promote_by_controls``, so a clear × on an interstitial that
+:func:`~detectors.window.detect_window` missed can still reveal it. A crashed or missing
+model leaves the hand-made path as it was (the stage is timed; ``timings_ms`` gets
+``verifier_error`` = 1; no rule becomes not_run).
 
 Bad *input* (an array that is not an image, a non-positive density, an unknown profile)
 raises ``ValueError`` naming the parameter. A *stage* that crashes does not: like an
@@ -67,12 +85,13 @@ from detectors.registry import RULES
 from detectors.window import (MIN_SIDE_PX as WINDOW_MIN_SIDE_PX, content_box, detect_window, is_screen_shaped,
                               is_weak, promote_by_controls)
 from detectors.close_controls import WORK_PX_PER_DP, find_close_controls, find_ctas, scan_controls
-from detectors.ocr import is_ad_text
+from detectors.ocr import is_ad_text, is_close_text
 from detectors.ui_controls import ad_cue, controls_from_ui_tree, merge_controls
 from detectors.measure import measure_control
 from detectors.rules import STATIC_JUDGES, judge_static, not_run
+from detectors.verifier import Scorer, default_verifier, detect_controls, to_controls
 
-__all__ = ["analyze_frame", "STATIC_RULES", "STAGE_RULES"]
+__all__ = ["analyze_frame", "merge_verified", "STATIC_RULES", "STAGE_RULES"]
 
 STATIC_RULES: tuple[str, ...] = tuple(STATIC_JUDGES)
 """Rules judged from one frame by ``judge_static``, in its order (the four static rules of the
@@ -114,12 +133,34 @@ PARTIAL_MIN_CONF = 0.7
 WEAK_CONFIRM_MIN_CONF = 0.7
 # Confidence of the needs-review finding on a weak candidate, as a share of the candidate's.
 WEAK_REVIEW_CONF = 0.5
+# Learned verifier: margin (dp) around a detected window in which its detections count for
+# that window (the × under a card sits ≈ 20–60 dp below it; a corner badge overlaps the edge);
+# overlap (IoU) above which a verified and a hand-made control are one control.
+VERIFIER_WINDOW_MARGIN_DP = 72.0
+VERIFIER_MERGE_IOU = 0.3
+# A verified control no hand-made finder saw is added from this confidence on (the verifier's
+# p(control)), chosen on held-out *rendered* frames (detectors/models/MODEL_CARD.md: the
+# threshold with the best precision at a useful recall), not on the validation corpus; and at
+# most this many per window (a window has one dismiss control, rarely two: the knowledge note).
+VERIFIER_MIN_CONF = 0.9
+VERIFIER_MAX_ADDED = 1
+# Whether an × that only the verifier saw (no OCR can confirm a glyph) is added to a window.
+# Off for the committed model: its precision on held-out rendered frames is 0.81 at
+# p ≥ 0.9 and 0.86 at p ≥ 0.95 (MODEL_CARD.md), below the 0.95 precision target. (The
+# validation corpus agreed — 4 false × at 0.9 — but the rendered figures alone decide.)
+# Such an × still counts for promotion (promote_by_controls' own corner/size/row gates).
+VERIFIER_ADD_X = False
+# OCR confirmation of a verified text control: reads a frame (≈ 10 ms each) and the
+# recogniser's score a reading needs (as close_controls' text path).
+VERIFIER_OCR_MAX = 3
+VERIFIER_OCR_MIN_SCORE = 0.5
 
 
 def analyze_frame(frame: object, *, density: float | None = None, profile: Profile | str | None = None,
                   ui_tree: Sequence[UiNode] | None = None, reader: Any = None,
                   status_bar_expected: bool = True, promote: bool = True,
-                  window: Window | None = None, activity: str | None = None) -> FrameAnalysis:
+                  window: Window | None = None, activity: str | None = None,
+                  verifier: Scorer | bool | None = None) -> FrameAnalysis:
     """Run the static detector stack on one frame.
 
     Parameters
@@ -150,6 +191,10 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
         Foreground activity (Android). An ad SDK's activity, or an SDK's splash skip view in the
         UI tree (:func:`~detectors.ui_controls.ad_cue`), is a window cue when the pixels found none:
         the content area becomes a ``fullscreen`` window with ``cues["ui_tree"]``.
+    verifier : Scorer, bool or None
+        The learned verifier's model (:class:`detectors.verifier.Verifier` or any object with
+        its ``score`` method). ``None`` or ``True``: the shared default model; ``False``: the
+        stage is off (hand-made finders only).
 
     Returns
     -------
@@ -203,6 +248,13 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
             window = None
     else:
         promote = False  # the caller's window (the launch timeline's): judged as given
+    verified: list[CloseControl] = []
+    if verifier is not False:
+        scorer = default_verifier() if verifier is None or verifier is True else verifier
+        verified = stage("verifier", lambda: to_controls(detect_controls(bgr, density=dens, scorer=scorer)), [])
+        if "verifier" in failed:
+            timings["verifier_error"] = 1.0  # not fatal: the hand-made finders still run
+            failed.pop("verifier")
     probed: list[CloseControl] | None = None
     if window is None and promote and "window" not in failed and (ui_tree or activity):
         # the tree names an ad SDK on screen: the screen is its window, the pixels measure the rest
@@ -213,7 +265,7 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
     if window is None and promote and "window" not in failed:
         # evidence fusion: the whole content area (or the whole partial capture), searched for
         # a dismiss control; a crash here is a crashed window stage
-        fused = stage("window", lambda: _promote(bgr, dens, reader, partial=partial,
+        fused = stage("window", lambda: _promote(bgr, dens, reader, verified, partial=partial,
                                                  weak=weak if not partial else None), None)
         if fused is not None:
             window, probed = fused
@@ -237,6 +289,9 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
                 bgr, ui_tree, window=window, density=dens, activity=activity)), controls)
         ctas = [tuple(int(v) for v in b) for b in  # type: ignore[misc]
                 (stage("ctas", lambda: find_ctas(bgr, window=window, density=dens, reader=reader), []) or [])]
+        if verified and probed is None:
+            controls = merge_verified(controls, _near_window(verified, window, dens), ctas=ctas,
+                                      confirm=_ocr_confirmer(bgr, reader))
         for c in controls:
             measurements.append(stage("measure", lambda c=c: measure_control(
                 bgr, c, window=window, density=dens, ctas=ctas, ui_tree=ui_tree, profile=prof), None))
@@ -280,10 +335,111 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
                          findings=tuple(findings), timings_ms=timings)
 
 
-def _promote(bgr: Any, dens: float, reader: Any, *, partial: bool = False,
-             weak: Window | None = None) -> tuple[Window, list[CloseControl]] | None:
+def merge_verified(controls: Sequence[CloseControl], verified: Sequence[CloseControl], *,
+                   ctas: Sequence[Box] = (), min_conf: float | None = None,
+                   max_added: int | None = None,
+                   confirm: Callable[[CloseControl], CloseControl | None] | None = None,
+                   add_x: bool | None = None) -> list[CloseControl]:
+    """Hand-made and verified controls, one per place.
+
+    A verified control at the place of a hand-made one (IoU > ``VERIFIER_MERGE_IOU`` or one
+    containing the other's centre) is the same control: the hand-made one stays (its box is
+    measured more tightly, its text was read) with the higher of the two confidences. A
+    verified control elsewhere is added when its confidence reaches ``min_conf`` and it is
+    not on a call-to-action button that OCR read; a ``text`` one only when ``confirm`` (OCR)
+    reads a dismiss label in it (no ``confirm``: never), an ``x_icon`` one only when
+    ``add_x`` (default ``VERIFIER_ADD_X``); at most ``max_added`` of them, most confident
+    first. Best first.
+    """
+    min_conf = VERIFIER_MIN_CONF if min_conf is None else min_conf
+    max_added = VERIFIER_MAX_ADDED if max_added is None else max_added
+    add_x = VERIFIER_ADD_X if add_x is None else add_x
+    out = list(controls)
+    added = 0
+    for v in sorted(verified, key=lambda c: -c.confidence):
+        same = [i for i, c in enumerate(out) if _same_place(c.box, v.box)]
+        if same:
+            i = same[0]
+            if v.confidence > out[i].confidence:
+                out[i] = replace(out[i], confidence=v.confidence)
+            continue
+        if v.confidence < min_conf or added >= max_added or any(_same_place(b, v.box) for b in ctas):
+            continue
+        if v.kind == "x_icon" and not add_x:
+            continue
+        if v.kind == "text":
+            # a shape is no label: "Skip" and "Install" pills look alike; OCR must read it
+            v = confirm(v) if confirm is not None else None
+            if v is None:
+                continue
+        out.append(v)
+        added += 1
+    return sorted(out, key=lambda c: -c.confidence)
+
+
+def _ocr_confirmer(bgr: np.ndarray, reader: Any) -> Callable[[CloseControl], CloseControl | None] | None:
+    """A function that reads a verified text control with OCR and keeps it only when the
+    text is a dismiss label (:func:`detectors.ocr.is_close_text`), with that text; at most
+    ``VERIFIER_OCR_MAX`` reads a frame. None when there is no usable reader."""
+    if reader is None:
+        from detectors.close_controls import default_reader
+
+        reader = default_reader()
+    if not callable(getattr(reader, "recognise", None)):
+        return None
+    budget = [VERIFIER_OCR_MAX]
+    H, W = bgr.shape[:2]
+
+    def confirm(c: CloseControl) -> CloseControl | None:
+        if budget[0] <= 0:
+            return None
+        budget[0] -= 1
+        x1, y1, x2, y2 = c.box
+        p = max(2, (y2 - y1) // 6)
+        crop = bgr[max(0, y1 - p):min(H, y2 + p), max(0, x1 - p):min(W, x2 + p)]
+        text, score = (reader.recognise([crop]) or [("", 0.0)])[0]
+        text = (text or "").strip()
+        if score < VERIFIER_OCR_MIN_SCORE or not is_close_text(text):
+            return None
+        return replace(c, text=text)
+
+    return confirm
+
+
+def _same_place(a: Box, b: Box) -> bool:
+    ix = max(0, min(a[2], b[2]) - max(a[0], b[0]))
+    iy = max(0, min(a[3], b[3]) - max(a[1], b[1]))
+    inter = ix * iy
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    if inter and inter / max(1, union) > VERIFIER_MERGE_IOU:
+        return True
+
+    def centre_in(p: Box, q: Box) -> bool:
+        cx, cy = (q[0] + q[2]) / 2, (q[1] + q[3]) / 2
+        return p[0] <= cx < p[2] and p[1] <= cy < p[3]
+
+    return centre_in(a, b) or centre_in(b, a)
+
+
+def _near_window(verified: Sequence[CloseControl], window: Window, dens: float) -> list[CloseControl]:
+    """Verified controls whose centre lies in the window box grown by the margin."""
+    m = VERIFIER_WINDOW_MARGIN_DP * dens if window.kind != "fullscreen" else 0.0
+    x1, y1, x2, y2 = window.box
+    out = []
+    for c in verified:
+        cx, cy = (c.box[0] + c.box[2]) / 2, (c.box[1] + c.box[3]) / 2
+        if x1 - m <= cx < x2 + m and y1 - m <= cy < y2 + m:
+            out.append(c)
+    return out
+
+
+def _promote(bgr: Any, dens: float, reader: Any, verified: Sequence[CloseControl] = (), *,
+             partial: bool = False, weak: Window | None = None) -> tuple[Window, list[CloseControl]] | None:
     """The promoted window and the controls found in it, or None.
 
+    ``verified``: the learned verifier's detections over the whole frame (merged with the
+    hand-made finders' controls by :func:`merge_verified`; a verified × also counts for
+    promotion, gated by :func:`~detectors.window.promote_by_controls`).
     ``partial``: the image is not screen-shaped (a capture cropped to the dialog): the whole
     image is searched as a ``card`` (text lines through the OCR's detector too), and any
     confident dismiss control makes it the pop-up it was cropped from.
@@ -301,6 +457,7 @@ def _promote(bgr: Any, dens: float, reader: Any, *, partial: bool = False,
         probe = Window(box=box, kind="fullscreen", confidence=0.0, cues={"probe": True})
     controls = list(find_close_controls(bgr, window=probe, density=dens, reader=reader) or [])
     if partial:
+        controls = merge_verified(controls, verified, confirm=_ocr_confirmer(bgr, reader))
         good = [c for c in controls if c.confidence >= PARTIAL_MIN_CONF]
         if not good:
             return None
@@ -311,6 +468,11 @@ def _promote(bgr: Any, dens: float, reader: Any, *, partial: bool = False,
         return Window(box=box, kind="card", confidence=round(min(1.0, conf), 3), scrim=False,
                       cues={"promoted_by": cue, "partial_capture": True}), controls
     controls += _corner_rescan(bgr, probe, dens, controls)
+    near = _near_window(verified, probe, dens)
+    controls = merge_verified(controls, near, confirm=_ocr_confirmer(bgr, reader))
+    # a verified × counts for promotion (promote_by_controls gates corner, size and row ink);
+    # it stays in the window's controls only when it is what promoted it
+    extra_x = [v for v in near if v.kind == "x_icon" and not any(_same_place(c.box, v.box) for c in controls)]
     if weak is not None:
         best = max(controls, key=lambda c: c.confidence, default=None)
         if best is not None and best.confidence >= WEAK_CONFIRM_MIN_CONF:
@@ -328,7 +490,9 @@ def _promote(bgr: Any, dens: float, reader: Any, *, partial: bool = False,
     ctas = (find_ctas(bgr, window=probe, density=dens, reader=reader) or []) \
         if any(c.kind == "text" for c in controls) else []
     # content_box trims only the bottom (padding, nav bar) and the status bar at the top
-    cue = promote_by_controls(bgr, controls, box, density=dens, status_bar=box[1] > 0, ctas=ctas)
+    cue = promote_by_controls(bgr, controls + extra_x, box, density=dens, status_bar=box[1] > 0, ctas=ctas)
+    if cue is not None:
+        controls += [v for v in extra_x if list(v.box) == cue["box"]]
     if cue is None:
         return None
     conf = PROMOTED_BASE_CONF + PROMOTED_CONTROL_WEIGHT * float(cue["confidence"])

@@ -19,12 +19,20 @@ CTA = (300, 1300, 780, 1400)
 class Fakes:
     """Records calls and returns canned values; any stage can be told to raise."""
 
-    def __init__(self, monkeypatch, *, window=WINDOW, controls=(X,), ctas=(CTA,), crash=()):
+    def __init__(self, monkeypatch, *, window=WINDOW, controls=(X,), ctas=(CTA,), crash=(), verified=()):
         self.calls: dict[str, list] = {}
         self.crash = set(crash)
         self.window, self.controls, self.ctas = window, list(controls), list(ctas)
-        for name in ("detect_window", "find_close_controls", "find_ctas", "measure_control", "judge_static"):
+        self.verified = list(verified)
+        for name in ("detect_window", "find_close_controls", "find_ctas", "measure_control", "judge_static",
+                     "detect_controls"):
             monkeypatch.setattr(an, name, getattr(self, name))
+
+    def detect_controls(self, frame, *, density, scorer=None, **kwargs):
+        self._rec("detect_controls", frame, density=density)
+        from detectors.verifier import Detection
+
+        return [Detection(box=c.box, kind=c.kind, prob=c.confidence) for c in self.verified]
 
     def _rec(self, name, *args, **kwargs):
         self.calls.setdefault(name, []).append((args, kwargs))
@@ -149,6 +157,84 @@ def test_generic_cancel_mid_screen_does_not_promote(monkeypatch):
     cancel = CloseControl(box=(100, 900, 980, 1000), kind="text", confidence=0.95, text="Cancel")
     Fakes(monkeypatch, window=None, controls=(cancel,))
     assert not analyze_frame(_frame(), density=2.625).popup
+
+
+def test_verified_controls_join_the_hand_made_ones_by_place(monkeypatch):
+    # the same × seen by both (the verifier more sure, no text), and a × under the card that
+    # only the verifier saw (within the margin), and one far outside the window (dropped)
+    same = CloseControl(box=(902, 418, 962, 478), kind="x_icon", confidence=0.97)
+    below = CloseControl(box=(510, 1560, 570, 1620), kind="x_icon", confidence=0.9)
+    far = CloseControl(box=(10, 10, 40, 40), kind="x_icon", confidence=0.99)
+    fakes = Fakes(monkeypatch, controls=(X, SKIP), verified=(same, below, far))
+    monkeypatch.setattr(an, "VERIFIER_ADD_X", True)
+    a = analyze_frame(_frame(), density=2.625, verifier=object())
+    # the hand-made × keeps its (tighter) box with the higher confidence; one new × is added
+    assert a.controls == (CloseControl(box=X.box, kind="x_icon", confidence=0.97), below, SKIP)
+    assert len(fakes.calls["detect_controls"]) == 1
+    assert "verifier" in a.timings_ms
+
+
+def test_a_text_control_keeps_its_ocr_text_when_the_verifier_is_surer(monkeypatch):
+    v = CloseControl(box=(118, 421, 258, 469), kind="text", confidence=0.9)
+    Fakes(monkeypatch, controls=(X, SKIP), verified=(v,))
+    a = analyze_frame(_frame(), density=2.625, verifier=object())
+    assert CloseControl(box=SKIP.box, kind="text", confidence=0.9, text="Skip") in a.controls
+
+
+def test_unconfirmed_verified_controls_are_added_sparingly(monkeypatch):
+    weak = CloseControl(box=(500, 1000, 560, 1060), kind="x_icon", confidence=an.VERIFIER_MIN_CONF - 0.05)
+    on_cta = CloseControl(box=(400, 1310, 700, 1390), kind="text", confidence=0.99)
+    two = [CloseControl(box=(150 + 200 * i, 1420, 210 + 200 * i, 1480), kind="x_icon", confidence=0.95 - 0.01 * i)
+           for i in range(3)]
+    Fakes(monkeypatch, controls=(), verified=(weak, on_cta, *two))
+    monkeypatch.setattr(an, "VERIFIER_ADD_X", True)
+    a = analyze_frame(_frame(), density=2.625, verifier=object())
+    assert a.controls == tuple(two[:an.VERIFIER_MAX_ADDED])
+    monkeypatch.setattr(an, "VERIFIER_ADD_X", False)  # the committed model's setting
+    assert analyze_frame(_frame(), density=2.625, verifier=object()).controls == ()
+
+
+class _Reads:
+    def __init__(self, text):
+        self.text, self.n = text, 0
+
+    def recognise(self, crops):
+        self.n += len(crops)
+        return [(self.text, 0.9)] * len(crops)
+
+
+@pytest.mark.parametrize("read,kept", [("以后再说", True), ("立即安装", False)])
+def test_a_verified_text_control_is_added_only_when_ocr_reads_a_dismiss_label(monkeypatch, read, kept):
+    pill = CloseControl(box=(400, 1410, 680, 1470), kind="text", confidence=0.97)
+    Fakes(monkeypatch, controls=(X,), ctas=(), verified=(pill,))
+    reader = _Reads(read)
+    a = analyze_frame(_frame(), density=2.625, verifier=object(), reader=reader)
+    assert reader.n == 1
+    texts = [c.text for c in a.controls if c.kind == "text"]
+    assert texts == ([read] if kept else [])
+
+
+def test_a_confident_verified_corner_x_reveals_a_missed_window(monkeypatch):
+    corner = CloseControl(box=(990, 60, 1060, 130), kind="x_icon", confidence=0.95)
+    Fakes(monkeypatch, window=None, controls=(), verified=(corner,))
+    a = analyze_frame(_frame(), density=2.625, verifier=object(), status_bar_expected=False)
+    assert a.popup and a.window.kind == "fullscreen"
+    assert a.window.cues["promoted_by"]["reason"] == "corner_x"
+    assert a.controls == (corner,)
+
+
+def test_verifier_false_skips_the_stage_and_a_crash_is_not_fatal(monkeypatch):
+    fakes = Fakes(monkeypatch, controls=(X,))
+    a = analyze_frame(_frame(), density=2.625, verifier=False)
+    assert "detect_controls" not in fakes.calls and a.controls == (X,)
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("model missing")
+
+    monkeypatch.setattr(an, "detect_controls", boom)
+    b = analyze_frame(_frame(), density=2.625, verifier=object())
+    assert b.controls == (X,) and b.timings_ms["verifier_error"] == 1.0
+    assert all(f.outcome is not Outcome.NOT_RUN for f in b.findings)
 
 
 def test_probe_crash_is_a_window_stage_crash(monkeypatch):
