@@ -380,11 +380,10 @@ def merge_verified(controls: Sequence[CloseControl], verified: Sequence[CloseCon
 def _ocr_confirmer(bgr: np.ndarray, reader: Any) -> Callable[[CloseControl], CloseControl | None] | None:
     """A function that reads a verified text control with OCR and keeps it only when the
     text is a dismiss label (:func:`detectors.ocr.is_close_text`), with that text; at most
-    ``VERIFIER_OCR_MAX`` reads a frame. None when there is no usable reader."""
+    ``VERIFIER_OCR_MAX`` reads a frame. None when there is no usable reader (``reader=None``
+    means no OCR, as everywhere in :func:`analyze_frame`: ``scan --no-ocr`` must not load it)."""
     if reader is None:
-        from detectors.close_controls import default_reader
-
-        reader = default_reader()
+        return None
     if not callable(getattr(reader, "recognise", None)):
         return None
     budget = [VERIFIER_OCR_MAX]

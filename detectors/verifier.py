@@ -130,6 +130,11 @@ class Verifier:
                 opts = ort.SessionOptions()
                 opts.intra_op_num_threads = self.threads
                 opts.inter_op_num_threads = 1
+                # The batch size changes every frame (one row per proposal): onnxruntime's CPU
+                # arena would keep the largest buffers of every shape it met and grow over a
+                # long scan; the model is tiny, so plain allocation costs nothing measurable.
+                opts.enable_cpu_mem_arena = False
+                opts.enable_mem_pattern = False
                 self._session = ort.InferenceSession(str(self.path), opts, providers=["CPUExecutionProvider"])
             return self._session
 

@@ -126,7 +126,7 @@ def test_scan_json_fields_and_exit_1_on_violation(capsys, tmp_path, fake_stack):
     assert f["box"] == [900, 590, 963, 653] and f["measured"] == {"width_dp": 24.0}
     assert f["threshold"]["min_visible"] == {"value": 24, "unit": "dp", "source": "WCAG 2.2 SC 2.5.8",
                                              "profile": "cn-2023"}
-    assert fake_stack[0]["density"] == 3.0 and fake_stack[0]["reader"] is None
+    assert fake_stack[0]["density"] == 3.0 and fake_stack[0]["reader"] is cli.NO_OCR  # --no-ocr: a reader that reads nothing
 
 
 def test_scan_exit_0_without_violation(capsys, tmp_path, fake_stack):
