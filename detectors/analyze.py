@@ -461,8 +461,7 @@ def _promote(bgr: Any, dens: float, reader: Any, verified: Sequence[CloseControl
         if not good:
             return None
         best = max(good, key=lambda c: c.confidence)
-        cue = {"kind": best.kind, "box": [int(v) for v in best.box], "confidence": float(best.confidence),
-               "text": best.text, "reason": "partial_capture"}
+        cue = _control_cue(best, "partial_capture")
         conf = PROMOTED_BASE_CONF + PROMOTED_CONTROL_WEIGHT * float(best.confidence)
         return Window(box=box, kind="card", confidence=round(min(1.0, conf), 3), scrim=False,
                       cues={"promoted_by": cue, "partial_capture": True}), controls
@@ -475,8 +474,7 @@ def _promote(bgr: Any, dens: float, reader: Any, verified: Sequence[CloseControl
     if weak is not None:
         best = max(controls, key=lambda c: c.confidence, default=None)
         if best is not None and best.confidence >= WEAK_CONFIRM_MIN_CONF:
-            cue = {"kind": best.kind, "box": [int(v) for v in best.box], "confidence": float(best.confidence),
-                   "text": best.text, "reason": "immersive_with_control"}
+            cue = _control_cue(best, "immersive_with_control")
             return replace(weak, cues={**weak.cues, "evidence": "control", "confirmed_by": cue}), controls
         ad = next((t for t in scan_controls(bgr, window=probe, density=dens, reader=reader).text
                    if is_ad_text(t.text)), None)
@@ -490,14 +488,19 @@ def _promote(bgr: Any, dens: float, reader: Any, verified: Sequence[CloseControl
         if any(c.kind == "text" for c in controls) else []
     # content_box trims only the bottom (padding, nav bar) and the status bar at the top
     cue = promote_by_controls(bgr, controls + extra_x, box, density=dens, status_bar=box[1] > 0, ctas=ctas)
-    if cue is not None:
-        controls += [v for v in extra_x if list(v.box) == cue["box"]]
     if cue is None:
         return None
+    controls += [v for v in extra_x if list(v.box) == cue["box"]]
     conf = PROMOTED_BASE_CONF + PROMOTED_CONTROL_WEIGHT * float(cue["confidence"])
     win = Window(box=box, kind="fullscreen", confidence=round(min(1.0, conf), 3), scrim=False,
                  cues={"promoted_by": cue})
     return win, controls
+
+
+def _control_cue(c: CloseControl, reason: str) -> dict[str, Any]:
+    """The window cue that records which control made a frame a pop-up, and why."""
+    return {"kind": c.kind, "box": [int(v) for v in c.box], "confidence": float(c.confidence), "text": c.text,
+            "reason": reason}
 
 
 def _weak_review(f: Finding, weak: Window) -> Finding:
