@@ -150,11 +150,14 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
     # 1. launch timeline
     t0 = clk.now()
     timeline = record_launch(device, app, duration_s=opts.duration_s, fps=opts.fps, clock=clk)
-    if _lost_paints(timeline):
+    # The second line of evidence: how the screen changed (stable screens, transitions without input).
+    segmentation = segment_timeline(timeline)
+    if _lost_paints(timeline, segmentation):
         # A screencast sends frames only on repaints; on a busy host it can lose the first screens and
         # show a long blank page, then the app. Record the launch again by polling screenshots.
         timeline = record_launch(device, app, duration_s=opts.duration_s, fps=opts.fps, clock=clk, fast=False)
         timeline.meta["re_recorded"] = "a fast capture showed a long blank screen before the first content"
+        segmentation = segment_timeline(timeline)
     step("timeline", t0)
     result.artifacts["timeline_fps"] = str(timeline.meta.get("fps"))
 
@@ -164,8 +167,6 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
     tracks, analyses = track_timeline(timeline, profile=prof, reader=reader, analyze=analyze, stats=stats)
     step("analysis", t0, device_time=False)
     result.artifacts["analysed_frames"] = f"{int(stats.get('analysed', 0))}/{len(timeline.frames)}"
-    # The second line of evidence: how the screen changed (stable screens, transitions without input).
-    segmentation = segment_timeline(timeline)
     result.artifacts["segments"] = json.dumps(segmentation.to_json())
     for t in tracks:
         align_to_segment(t, segmentation, timeline)
@@ -530,11 +531,11 @@ def _no_window_policy(seg: Segmentation, crash: str | None, timeline: Any, opts:
             f"{timeline.meta.get('duration_s', opts.duration_s)} s ({len(timeline.frames)} frames)"), _not_applicable
 
 
-def _lost_paints(timeline: Any) -> bool:
-    """A fast capture that shows a blank screen for LOST_PAINTS_BLANK_S or more, then content."""
+def _lost_paints(timeline: Any, seg: Segmentation) -> bool:
+    """A fast capture (segmented as ``seg``) that shows a blank screen for LOST_PAINTS_BLANK_S
+    or more, then content."""
     if timeline.meta.get("mode") != "capture" or not timeline.frames:
         return False
-    seg = segment_timeline(timeline)
     return bool(seg.segments) and seg.segments[0].blank and seg.segments[0].ended and \
         seg.segments[0].duration_s >= LOST_PAINTS_BLANK_S
 
