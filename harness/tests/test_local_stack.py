@@ -11,6 +11,7 @@ import os
 import subprocess
 import time
 
+import cv2
 import numpy as np
 import pytest
 
@@ -119,6 +120,31 @@ def test_screenshot_is_device_pixels_and_pixels_sit_where_css_says(launched):
     x1, y1, x2, y2 = red_box(img, (0, 0, 255))  # BGR red
     ex1, ey1, ex2, ey2 = css_box_px(CLOSE)
     assert abs(x1 - ex1) <= 1 and abs(y1 - ey1) <= 1 and abs(x2 - ex2) <= 1 and abs(y2 - ey2) <= 1
+
+
+def test_fast_screenshot_has_the_webdriver_screenshots_pixels(launched):
+    """The CDP screenshot encoded for speed is lossless: the same pixels as WebDriver's."""
+    import time
+
+    time.sleep(0.3)  # a still page: both captures see the same paint
+    fast = launched.screenshot()
+    assert launched._cdp_shot_refused is False  # the CDP path was taken
+    png = launched.driver.get_screenshot_as_png()
+    slow = cv2.imdecode(np.frombuffer(png, np.uint8), cv2.IMREAD_COLOR)
+    assert fast.shape == slow.shape and np.array_equal(fast, slow)
+
+
+def test_screenshot_falls_back_to_webdriver_when_cdp_is_refused(launched, monkeypatch):
+    from selenium.common.exceptions import WebDriverException
+
+    def refuse(cmd, params=None):
+        raise WebDriverException("unknown command: executeCdpCommand")
+
+    monkeypatch.setattr(launched, "_cdp", refuse)
+    monkeypatch.setattr(launched, "_cdp_shot_refused", False)
+    img = launched.screenshot()
+    assert img.shape == (2402, 1082, 3) and launched._cdp_shot_refused is True
+    assert red_box(img, (0, 0, 255))  # a real capture, not a blank
 
 
 def test_tap_fires_touch_and_click_at_the_css_point(launched):
