@@ -16,8 +16,9 @@ Steps (each timed in ``AppResult.timings_s``; ``device_s`` sums the ones that us
    under ``out_dir/<device>/<app>/``; findings list the files they rest on.
 
 Beside the detectors, the timeline is segmented into stable screens (``harness.segments``): a
-transient screen the detector missed is judged as a splash anyway, window tracks start where their
-screen started, and ``AppResult.coverage`` says what the timeline showed. Launch rules are one
+transient screen the detector missed is judged as a splash anyway (also when a pop-up after it was
+recognised: :func:`missed_splashes`), window tracks start where their screen started, and
+``AppResult.coverage`` says what the timeline showed. Launch rules are one
 table (:data:`LAUNCH_RULES`: evidence needed + judge) run by one runner.
 
 Every enabled rule of the profile gets exactly one finding. No window and no transient screen →
@@ -180,7 +181,18 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
         temporal = segmentation.transient()[0]
         track = temporal_track(timeline, temporal, profile=prof, reader=reader, analyze=analyze)
         tracks = [track]
-    result.coverage = coverage(segmentation, windows=len(tracks) if temporal is None else 0)
+    missed: list[Segment] = []
+    if track is not None and temporal is None and not crash:
+        # A splash the pixels missed before a recognised pop-up (开屏 → 首页弹窗): judged from the
+        # timeline as one more window; the recognised window stays the one the probes act on.
+        missed = missed_splashes(segmentation, tracks)
+        for seg in missed:
+            extra = temporal_track(timeline, seg, profile=prof, reader=reader, analyze=analyze)
+            extra.analysis = dataclasses.replace(
+                extra.analysis, findings=tuple(temporal_finding(f, seg) for f in extra.analysis.findings))
+            tracks.append(extra)
+    result.coverage = coverage(segmentation, windows=len(tracks) if temporal is None else 0,
+                               missed_transient=len(missed))
     if track is not None and prof.enabled("splash-duration"):
         t0 = clk.now()
         if _extend_watch(device, timeline, analyses, track, prof, clk,
@@ -577,6 +589,33 @@ def _first_screen_stays(track: WindowTrack, tracks: list[WindowTrack], seg: Segm
     content = seg.content()
     own = seg.segment_at(track.key_index)
     return bool(content) and own is not None and own == content[0] and not own.ended
+
+
+def missed_splashes(seg: Segmentation, tracks: Sequence[WindowTrack]) -> list[Segment]:
+    """Transient screens (splash candidates) that no recognised window covers, before the first one.
+
+    Only screens that ended before the first recognised window appeared, with a content screen
+    between them that is not a transient screen (the app's screen a pop-up comes over) or with
+    the recognised window not full-screen: a video splash whose first part the pixels missed and
+    whose later part they recognised is one splash, not two (its segments are consecutive
+    transient screens followed by the recognised full-screen window).
+    """
+    solid = [t for t in tracks if len(t.frame_indices) > 1]
+    if not solid:
+        return []
+    first = min(solid, key=lambda t: t.first_t)
+    covered = {i for t in solid for i in t.frame_indices}
+    transient = seg.transient()
+    trans_ids = {(s.start, s.end) for s in transient}
+    out = []
+    for s in transient:
+        if s.t_end is None or s.t_end > first.first_t + 1e-6 or covered.intersection(s.indices):
+            continue
+        between = [c for c in seg.content() if c.start > s.end and c.t_start < first.first_t - 1e-6]
+        app_screen_between = any((c.start, c.end) not in trans_ids for c in between)
+        if app_screen_between or first.kind != "fullscreen":
+            out.append(s)
+    return out
 
 
 def temporal_track(timeline: Any, seg: Segment, *, profile: Profile, reader: Any = None,

@@ -69,6 +69,7 @@ COVERAGE_NO_TRANSIENT = "no transient screen"
 COVERAGE_WINDOW = "window recognised"
 COVERAGE_TEMPORAL = "transient screen judged without recognised window"
 COVERAGE_LAYER = "layer over the first screen not recognised as a window"
+COVERAGE_WINDOW_AND_TEMPORAL = "window recognised, and a transient screen judged without recognised window"
 
 
 @dataclass(frozen=True)
@@ -427,13 +428,16 @@ def control_onset(images: Sequence[np.ndarray], box: Box, found: int, first: int
 
 # ----------------------------------------------------------------------------- coverage
 
-def coverage(seg: Segmentation, *, windows: int) -> str:
+def coverage(seg: Segmentation, *, windows: int, missed_transient: int = 0) -> str:
     """What the timeline showed, in words for the verdict's ``coverage`` field.
 
-    ``windows`` is the number of windows the pixel detector recognised (tracks).
+    ``windows`` is the number of windows the pixel detector recognised (tracks);
+    ``missed_transient`` the transient screens judged besides them without a recognised window.
     """
     if seg.frames == 0:
         return COVERAGE_EMPTY
+    if windows and missed_transient:
+        return COVERAGE_WINDOW_AND_TEMPORAL
     if windows:
         return COVERAGE_WINDOW
     if seg.transient():

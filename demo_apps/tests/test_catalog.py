@@ -81,8 +81,8 @@ def test_facts_agree_with_expected(demo):
         assert facts["close_jumps"] or facts["taps_to_close"] != 1
     if exp.get("close-button-delay") == "pass":
         assert facts["close_visible_from_s"] == 0
-    if exp.get("close-button-delay") == "violation":
-        assert facts["close_visible_from_s"] > 3
+    if exp.get("close-button-delay") == "violation":  # late, or never there while the window was up
+        assert facts["close_visible_from_s"] is None or facts["close_visible_from_s"] > 3
     if demo["window"] == "none":
         # no window: every listed rule is not_applicable and the coverage says why
         assert set(exp.values()) == {"not_applicable"} and demo["coverage"] and facts.get("close") is None

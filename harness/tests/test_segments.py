@@ -183,3 +183,52 @@ def test_segment_strip_colours_each_screen_by_role():
     # sample each block's colour away from its label text (row 6: above the text)
     for t, role in ((0.3, "blank"), (2.0, "transient"), (5.0, "app")):
         assert tuple(int(v) for v in strip[6, int(t / 6.0 * 599)]) == STRIP_COLOURS[role]
+
+
+# ----------------------------------------------------------------------------- missed splashes
+
+def _track(first: int, last: int, times: list[float], kind: str):
+    from detectors.model import FrameAnalysis
+    from harness.tracking import WindowTrack
+
+    a = FrameAnalysis(width=W, height=H, density=2.0, density_estimated=False, window=None)
+    return WindowTrack(first_t=times[first], last_t=times[last], ended=False, kind=kind, box=(30, 150, 210, 330),
+                       control_first_t=times[first], analysis=a, key_index=first,
+                       frame_indices=list(range(first, last + 1)))
+
+
+def _splash_home_popup():
+    base = home()
+    pop = (base.astype(np.float32) * 0.38).astype(np.uint8)
+    pop[150:330, 30:210] = (240, 240, 255)
+    pop[170:190, 50:190] = (40, 40, 200)
+    return sequence([(0.0, photo(3)), (2.0, base), (3.4, pop)])
+
+
+def test_a_splash_missed_before_a_recognised_popup_is_returned():
+    from harness.check import missed_splashes
+    from harness.segments import COVERAGE_WINDOW_AND_TEMPORAL
+
+    times, images = _splash_home_popup()
+    seg = segment_frames(times, images)
+    splash = seg.transient()
+    assert len(splash) == 1 and splash[0].t_start == 0.0
+    k = times.index(3.4)
+    popup = _track(k, len(times) - 1, times, "card")
+    assert missed_splashes(seg, [popup]) == splash
+    assert coverage(seg, windows=1, missed_transient=1) == COVERAGE_WINDOW_AND_TEMPORAL
+    # recognised by the pixels too: nothing missed
+    assert missed_splashes(seg, [popup, _track(0, times.index(1.8), times, "fullscreen")]) == []
+    # no recognised window at all: the whole-launch timeline path handles it, not this one
+    assert missed_splashes(seg, []) == []
+
+
+def test_a_splash_whose_later_part_was_recognised_is_one_splash():
+    """A video splash in two scenes: the pixels missed the first, recognised the second."""
+    from harness.check import missed_splashes
+
+    times, images = sequence([(0.0, photo(4)), (1.6, photo(5)), (3.2, home())])
+    seg = segment_frames(times, images)
+    assert len(seg.transient()) == 2
+    second = _track(times.index(1.6), times.index(3.0), times, "fullscreen")
+    assert missed_splashes(seg, [second]) == []
