@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import importlib.util
 import math
 import os
 import shutil
@@ -110,6 +111,10 @@ def build_parser(run_module: Any = None) -> argparse.ArgumentParser:
     diff.add_argument("new", metavar="NEW_DIR", type=Path, help="the later run's output folder (or its verdict.json)")
     diff.add_argument("--format", choices=("text", "json"), default="text", help="output format (default: text)")
 
+    sub.add_parser("train", add_help=False,
+                   help="rebuild the learned close-control verifier (needs the [train] extra; "
+                        "`splashcheck train --help` for its options)")
+
     if run_module is not None:
         run = sub.add_parser("run", help="launch apps on devices and check their splash screens and pop-ups",
                              description=(run_module.__doc__ or "").strip().splitlines()[0]
@@ -145,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if run_mod is None:
             print(f"splashcheck: error: {problem}", file=sys.stderr)
             return EXIT_USAGE
+    if args_list and args_list[0] == "train":
+        return _cmd_train(args_list[1:])
     parser = build_parser(run_mod)
     from harness.procs import install_termination_handlers
 
@@ -172,6 +179,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("splashcheck: internal error (a bug: please report it with the traceback above)", file=sys.stderr)
         return EXIT_INCOMPLETE
     return EXIT_USAGE  # pragma: no cover - argparse rejects unknown commands first
+
+
+def _cmd_train(argv: list[str]) -> int:
+    """``splashcheck train ...`` = ``python -m detectors.train ...`` (the same options and exit codes)."""
+    if importlib.util.find_spec("torch") is None and not any(a in ("-h", "--help") for a in argv):
+        return _usage("training needs PyTorch, which the tool itself never needs: "
+                      "pip install -e '.[train]' (then splashcheck train)")
+    from detectors.train.__main__ import main as train_main
+
+    try:
+        return int(train_main(argv) or 0)
+    except SystemExit as exc:  # its argparse: --help (0) or a usage error (2)
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
 
 
 def _usage(message: str) -> int:

@@ -413,3 +413,23 @@ def test_symlinked_file_is_reported_under_its_own_name_once(capsys, tmp_path, fa
     code, data, _ = scan_json(capsys, str(tmp_path / "link.png"), str(tmp_path))
     assert [Path(i["path"]).name for i in data["images"]] == ["link.png"]
     assert data["images"][0]["path"] == str(tmp_path / "link.png")
+
+
+def test_train_is_the_training_module_with_its_options(capsys):
+    from splashcheck.cli import main
+
+    assert main(["train", "--help"]) == 0
+    out = capsys.readouterr().out
+    assert "--seed" in out and "--epochs" in out  # detectors.train's own options
+
+
+def test_train_without_torch_says_how_to_get_it(capsys, monkeypatch):
+    import importlib.util
+
+    from splashcheck.cli import main
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a))
+    assert main(["train", "--epochs", "1"]) == 2
+    err = capsys.readouterr().err
+    assert "pip install -e '.[train]'" in err
