@@ -204,6 +204,8 @@ def shake_samples(spec: ShakeSpec, t: float) -> dict[str, float]:
 
 
 APP_STATE_FOREGROUND = 4
+CLOCK_SKEW_S = 0.05
+"""Tolerated disagreement (s) between screencast frame timestamps and the launch mark."""
 APP_STATES = {0: "not installed", 1: "not running", 2: "suspended in the background",
               3: "running in the background", 4: "running in the foreground"}
 """``mobile: queryAppState`` answers (UiAutomator2 and XCUITest)."""
@@ -975,7 +977,9 @@ class AppiumDevice:
             frames = sc.stop()
             self._screencast = None
         self.timings["capture_frames_received"] = float(sc.frames_received)
-        frames = [f for f in frames if -0.05 <= f.t <= duration_s]
+        # Compositor timestamps and time.time() may disagree by a few ms: a frame up to
+        # CLOCK_SKEW_S before the launch mark is taken as painted at the launch (t = 0).
+        frames = [dataclasses.replace(f, t=max(0.0, f.t)) for f in frames if -CLOCK_SKEW_S <= f.t <= duration_s]
         if not frames:  # a page that never repainted still has one frame to show
             frames = [Frame(t=time.monotonic() - self.launched_at, image=self.screenshot())]
         return attach_trees(frames, trees)
