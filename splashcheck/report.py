@@ -10,6 +10,7 @@ The verdict JSON (``<out>/verdict.json``)::
     {"schema": 1, "profile": "cn-2023", "updated": "<ISO time>",
      "runs": [{"device": "<name>", "app": "<as given>", "app_id": "<id>", "error": null | "...",
                "coverage": "window recognised | transient screen judged without recognised window |
+                            window recognised, and a transient screen judged without recognised window |
                             no transient screen | layer over the first screen not recognised as a window | ...",
                "rules": {"<rule id>": {"outcome": "violation|needs_review|pass|not_applicable|not_run",
                                        "impact": "minor|moderate|serious|critical",
