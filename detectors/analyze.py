@@ -101,7 +101,7 @@ from detectors.ui_controls import ad_cue, controls_from_ui_tree, merge_controls
 from detectors.measure import measure_control
 from detectors.rules import STATIC_JUDGES, judge_static, not_run
 from detectors.verifier import Scorer, default_verifier, detect_controls, to_controls
-from detectors.text_cascade import CASCADE, CascadeParams, cta_row_bands, find_text_dismiss
+from detectors.text_cascade import CASCADE, CascadeParams, button_row_bands, cta_row_bands, find_text_dismiss
 
 __all__ = ["analyze_frame", "merge_verified", "STATIC_RULES", "STAGE_RULES"]
 
@@ -548,10 +548,15 @@ def _promote(bgr: Any, dens: float, reader: Any, verified: Sequence[CloseControl
     cue = promote_by_controls(bgr, controls + extra_x, box, density=dens, status_bar=box[1] > 0, ctas=ctas)
     if cue is None and use_cascade and weak is None:
         # a dialog the window detector missed shows as a call to action the cheap scan read
-        # (确定, 立即更新) with no dismiss partner read beside it: search its button row
-        read_ctas = list(scan_controls(bgr, window=probe, density=dens, reader=reader).ctas)
+        # (确定, 立即更新) with no dismiss partner read beside it: search its button row; with no
+        # call to action read, an unread row of two short lines alone (取消 | 确定) may be one
+        scan = scan_controls(bgr, window=probe, density=dens, reader=reader)
+        read_ctas = list(scan.ctas)
+        bands = cta_row_bands(read_ctas, box, params=cascade)  # type: ignore[arg-type]
+        if not bands:
+            bands = button_row_bands(scan.lines, [t.box for t in scan.text], box, params=cascade)  # type: ignore[arg-type]
         more: list[CloseControl] = []
-        for band in cta_row_bands(read_ctas, box, params=cascade):  # type: ignore[arg-type]
+        for band in bands:
             found = _cascade(bgr, probe, dens, reader, cascade, timings, region=band)  # type: ignore[arg-type]
             more += list(found.controls)
             read_ctas += [b for b in found.ctas if b not in read_ctas]

@@ -139,12 +139,16 @@ class ControlScan:
         Every line that was read (box: the text line, frame pixels).
     timings_ms : dict
         ``x``, ``lines``, ``ocr``, ``total`` in milliseconds.
+    lines : tuple of Box
+        Every candidate text line, read or not (icons and lone glyphs left out), frame pixels:
+        what the text cascade (:mod:`detectors.text_cascade`) looks at for unread button rows.
     """
 
     controls: tuple[CloseControl, ...]
     ctas: tuple[Box, ...]
     text: tuple[TextHit, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
+    lines: tuple[Box, ...] = ()
 
 
 _default_reader: TextReader | None = None
@@ -348,7 +352,9 @@ def _scan(frame: np.ndarray, window: Window, density: float, reader: TextReader)
         "ocr": (t3 - t2) * 1e3,
         "total": (time.perf_counter() - t0) * 1e3,
     }
-    return ControlScan(tuple(controls), tuple(ctas), tuple(hits), timings)
+    H, W = frame.shape[:2]
+    cand = tuple(_clip_box(work.to_frame(l.box), W, H) for l in lines if l.score > -10.0)
+    return ControlScan(tuple(controls), tuple(ctas), tuple(hits), timings, cand)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -46,8 +46,9 @@ from detectors.close_controls import (DET_WINDOW_KINDS, ControlScan, _clip_box, 
                                       _read_text_controls, _score_lines, _tighten)
 from detectors.model import Box, Window
 from detectors.ocr import DET_LINES_MAX_SIDE_PX, DET_LINES_MIN_SCALE
+from detectors.window import PARTNER_MAX_GAP, PARTNER_MAX_H_RATIO, PARTNER_MIN_VOVERLAP
 
-__all__ = ["CascadeParams", "CASCADE", "det_scale", "find_text_dismiss", "cta_row_bands"]
+__all__ = ["CascadeParams", "CASCADE", "det_scale", "find_text_dismiss", "cta_row_bands", "button_row_bands"]
 
 
 @dataclass(frozen=True)
@@ -95,6 +96,15 @@ class CascadeParams:
     row_band_em : float
         Window-less frames: the searched band reaches this many call-to-action heights above
         and below it (a partner button may be taller or offset: iOS alerts' two cells).
+    pair_rows : int
+        Window-less frames with no call to action read: at most this many *unread* button rows
+        (exactly two short lines side by side, alone on their row: 取消 | 确定) are searched.
+        One: ordinary screens have such rows too (a feed item's "342 评论 | 5 小时前"), and each
+        costs a band detection and two reads (≈ 30–60 ms here).
+    row_alone_gaps : float
+        Such a pair is alone on its row when no third line lies within this many of the pair's
+        own gaps beside it: tab-bar labels are evenly spaced (a neighbour one gap away, or a
+        little more); the page seen beside a dialog without a scrim is several gaps away.
     """
 
     min_label_sp: float = 12.0
@@ -108,13 +118,16 @@ class CascadeParams:
     min_line_score: float = -5.0
     cta_rows: int = 2
     row_band_em: float = 1.5
+    pair_rows: int = 1
+    row_alone_gaps: float = 2.0
 
     def __post_init__(self) -> None:
-        for name in ("min_label_sp", "det_text_px", "max_line_aspect", "max_line_share", "read_iou", "row_band_em"):
+        for name in ("min_label_sp", "det_text_px", "max_line_aspect", "max_line_share", "read_iou", "row_band_em",
+                     "row_alone_gaps"):
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
                 raise ValueError(f"{name} must be a positive number, got {v!r}")
-        for name in ("max_det_area_px", "max_lines", "cta_rows"):
+        for name in ("max_det_area_px", "max_lines", "cta_rows", "pair_rows"):
             v = getattr(self, name)
             if not (isinstance(v, int) and v >= 1):
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
@@ -268,3 +281,77 @@ def cta_row_bands(ctas: Sequence[Box], content: Box, *, params: CascadeParams = 
                 continue
             out.append(band)
     return [tuple(b) for b in out]  # type: ignore[misc]
+
+
+def button_row_bands(lines: Sequence[Box], read: Sequence[Box], content: Box, *,
+                     params: CascadeParams = CASCADE) -> list[Box]:
+    """Bands of unread button rows: two short lines side by side, alone on their row (window-less frames).
+
+    The pair is judged with the dialog-button-row geometry of
+    :func:`detectors.window.promote_by_controls` (``PARTNER_MIN_VOVERLAP``,
+    ``PARTNER_MAX_H_RATIO``, ``PARTNER_MAX_GAP``): the same row, similar heights, at most
+    ``PARTNER_MAX_GAP`` of the content width apart; both button-like (``min_line_aspect`` ..
+    ``max_line_aspect``) and neither read yet (IoU < ``read_iou`` with every read line); no
+    third line on that row within ``row_alone_gaps`` pair gaps of them (a tab bar, a toolbar's title; the page
+    beside a dialog without a scrim is farther), neither a line of wrapped text.
+
+    Parameters
+    ----------
+    lines : sequence of Box
+        Candidate text lines of the content (``ControlScan.lines``), frame px.
+    read : sequence of Box
+        Lines already read (``ControlScan.text`` boxes), frame px.
+    content : Box
+        The content area, frame px; bands span its width.
+
+    Returns
+    -------
+    list of Box
+        At most ``pair_rows`` bands (the row ± ``row_band_em`` line heights), nearest the
+        content's vertical centre first.
+    """
+    cx1, cy1, cx2, cy2 = (int(v) for v in content)
+    cw = max(1, cx2 - cx1)
+
+    def vover(a: Box, b: Box) -> float:
+        return min(a[3], b[3]) - max(a[1], b[1])
+
+    def short(b: Box) -> bool:
+        h = b[3] - b[1]
+        return h > 0 and params.min_line_aspect <= (b[2] - b[0]) / h <= params.max_line_aspect
+
+    unread = [b for b in lines if short(b) and all(_iou(tuple(b), tuple(r)) < params.read_iou for r in read)]  # type: ignore[arg-type]
+    rows: list[tuple[float, Box]] = []
+    for i, a in enumerate(unread):
+        for b in unread[i + 1:]:
+            ha, hb = a[3] - a[1], b[3] - b[1]
+            if max(ha, hb) > PARTNER_MAX_H_RATIO * min(ha, hb) or vover(a, b) < PARTNER_MIN_VOVERLAP * min(ha, hb):
+                continue
+            gap = max(b[0] - a[2], a[0] - b[2])
+            if not (0 < gap <= PARTNER_MAX_GAP * cw):
+                continue
+            x1, x2 = min(a[0], b[0]), max(a[2], b[2])
+            if any(o is not a and o is not b and vover(o, a) >= PARTNER_MIN_VOVERLAP * min(ha, o[3] - o[1])
+                   and max(o[0] - x2, x1 - o[2]) <= params.row_alone_gaps * gap for o in lines):
+                continue  # a third line close on the row: a tab bar or a toolbar, not a dialog's two buttons
+            if _in_paragraph(a, lines) or _in_paragraph(b, lines):
+                continue  # the last line of wrapped text and a word beside it
+            h = max(ha, hb)
+            m = int(round(params.row_band_em * h))
+            band = (cx1, max(cy1, min(a[1], b[1]) - m), cx2, min(cy2, max(a[3], b[3]) + m))
+            rows.append((abs((a[1] + a[3]) / 2.0 - (cy1 + cy2) / 2.0), band))
+    rows.sort(key=lambda r: r[0])
+    return [b for _, b in rows[:params.pair_rows]]
+
+
+def _in_paragraph(a: Box, lines: Sequence[Box]) -> bool:
+    """True when another line sits right above or below ``a`` (gap < 0.9 of its height), overlapping it
+    in x: wrapped text (the paragraph test of :func:`detectors.close_controls._score_lines`)."""
+    h = a[3] - a[1]
+    for o in lines:
+        if o is a or min(a[2], o[2]) - max(a[0], o[0]) <= 0:
+            continue
+        gap = max(o[1] - a[3], a[1] - o[3])
+        if -0.3 * h < gap < 0.9 * h and 0.6 * h < o[3] - o[1] < 1.6 * h:
+            return True
+    return False

@@ -473,6 +473,8 @@ HARD_POPUPS: list[Page] = [
          status_bar=False, crop=False),
     Page("chips-promo-later-sb-13", "ad_interstitial", True, _chip_poster(6, _bare("以后再说", 13, "bottom"), sb=True),
          crop=False),
+    Page("splash-logo-chips-skip-13", "splash_ad", True, _splash(_chips(COUPONS, top=440) + _bare("跳过", 13, "top-right")),
+         status_bar=False, crop=False),
     Page("interest-dialog-skip-13", "popup_dialog", True, _interest_dialog("跳过", 13)),
     Page("interest-dialog-later-12", "popup_dialog", True, _interest_dialog("以后再说", 12)),
 ]
