@@ -19,7 +19,8 @@ screen density and reads the short, button-like lines it finds:
    ``min_line_aspect`` and ``max_line_aspect``, not taller than ``max_line_share`` of the window,
    and not a line the cheap path already read.
 3. They are ranked with the cheap path's own placement score (isolated, in a button, in the
-   bottom rows or a top corner) and at most ``max_lines`` are recognised, in batches.
+   bottom rows or a top corner) and at most ``max_lines`` are recognised, in batches
+   (``band_max_lines`` in a button-row band).
 4. The text goes through the same keyword grammar (:func:`detectors.ocr.is_close_text` /
    :func:`detectors.ocr.is_cta_text`, ``detectors/keywords.yaml``).
 
@@ -75,6 +76,9 @@ class CascadeParams:
         Lines recognised per cascade call. The recogniser costs ≈ 20–40 ms a line here
         (batches of 6); 8 short lines bound it to ≈ 0.2–0.3 s on a frame that is already a
         pop-up candidate.
+    band_max_lines : int
+        Lines recognised per button-row band (window-less frames, most of them ordinary
+        screens): a dialog's button row holds two or three labels.
     min_line_aspect, max_line_aspect : float
         Width / height of a button-like line. Below 1.4 it is an icon or a lone glyph (every
         dismiss label has two characters or more: 取消, No); above 8 it is copy, not a
@@ -111,6 +115,7 @@ class CascadeParams:
     det_text_px: float = 8.0
     max_det_area_px: int = 180_000
     max_lines: int = 8
+    band_max_lines: int = 3
     min_line_aspect: float = 1.4
     max_line_aspect: float = 8.0
     max_line_share: float = 0.25
@@ -127,7 +132,7 @@ class CascadeParams:
             v = getattr(self, name)
             if not (isinstance(v, (int, float)) and math.isfinite(v) and v > 0):
                 raise ValueError(f"{name} must be a positive number, got {v!r}")
-        for name in ("max_det_area_px", "max_lines", "cta_rows", "pair_rows"):
+        for name in ("max_det_area_px", "max_lines", "band_max_lines", "cta_rows", "pair_rows"):
             v = getattr(self, name)
             if not (isinstance(v, int) and v >= 1):
                 raise ValueError(f"{name} must be a positive integer, got {v!r}")
@@ -237,11 +242,12 @@ def find_text_dismiss(frame: np.ndarray, *, window: Window, density: float, read
         return ControlScan((), (), (), {"det": (t1 - t0) * 1e3, "ocr": 0.0, "lines": 0.0, "scale": s,
                                         "total": (time.perf_counter() - t0) * 1e3})
     _score_lines(work, lines)
-    controls, ctas, hits = _read_text_controls(frame, work, lines, reader, max_lines=params.max_lines,
+    cap = params.max_lines if region is None else params.band_max_lines
+    controls, ctas, hits = _read_text_controls(frame, work, lines, reader, max_lines=cap,
                                                aspect_budget=float("inf"), min_score=params.min_line_score)
     t2 = time.perf_counter()
     controls.sort(key=lambda c: -c.confidence)
-    n_read = min(params.max_lines, sum(1 for l in lines if l.score >= params.min_line_score))
+    n_read = min(cap, sum(1 for l in lines if l.score >= params.min_line_score))
     return ControlScan(tuple(controls), tuple(ctas), tuple(hits),
                        {"det": (t1 - t0) * 1e3, "ocr": (t2 - t1) * 1e3, "lines": float(n_read), "scale": s,
                         "total": (t2 - t0) * 1e3})
