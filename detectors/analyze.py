@@ -39,9 +39,9 @@ Text cascade. The cheap finder reads at most ``OCR_MAX_LINES`` lines chosen by p
 so a dismiss label among many lines can go unread. On a pop-up candidate with no dismiss
 control yet — a detected window (any kind, full-screen too) whose finders found nothing, a
 weak immersive candidate or a partial capture with nothing confident enough to decide, or a
-window-less screen where a call to action was read without a dismiss partner — the text
-detection runs exhaustively at a density-derived scale and the short, button-like lines are
-read (:mod:`detectors.text_cascade`, parameters in its ``CascadeParams``). Its controls go
+window-less screen that was not promoted, in the button row of a call to action it read (or,
+with none read, in one unread row of two short lines alone: 取消 | 确定) — the text detection
+runs exhaustively at a density-derived scale and the short, button-like lines are read (:mod:`detectors.text_cascade`, parameters in its ``CascadeParams``). Its controls go
 through the same gates as the cheap path's (a generic 取消 still needs a call to action
 beside it). Its cost shows as ``timings_ms["text_cascade_ms"]`` (and ``text_cascade_runs``);
 it never runs on a frame that already has a control. ``text_cascade=False`` turns it off.
@@ -492,8 +492,10 @@ def _promote(bgr: Any, dens: float, reader: Any, verified: Sequence[CloseControl
     ``cascade``: the text cascade's parameters (None: off). It runs when the cheap finders gave
     nothing that would decide: no control of ``PARTIAL_MIN_CONF`` on a partial capture, none
     of ``WEAK_CONFIRM_MIN_CONF`` on a weak candidate, and on other window-less screens no
-    promotion while a call to action was read (its button row is searched for a dismiss
-    partner; the promotion gates then judge it as before).
+    promotion: then only button-row bands are searched — around the calls to action the
+    cheap scan read, or, with none read, one unread row of two short lines alone
+    (:func:`~detectors.text_cascade.button_row_bands`) — and the promotion gates judge what
+    it finds as before (a generic 取消 needs a call to action beside it).
     """
     if min(bgr.shape[:2]) < WINDOW_MIN_SIDE_PX:
         return None  # too small to be a screen (detect_window says the same)
