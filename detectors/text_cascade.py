@@ -67,6 +67,7 @@ class CascadeParams:
         Measured on this machine with rendered 取消 / 跳过 / 以后再说 / 暂不 / Skip / 关闭 on four
         backgrounds (white, black, a colour gradient, light grey; grey text; 24 cases): found
         13/24 at 5 px, 15/24 at 6 px, 24/24 at 7 px and 8 px. 8 px keeps one pixel of margin.
+        ``test_the_det_model_finds_min_label_sp_labels_at_the_declared_scale`` re-measures it.
     max_det_area_px : int
         px². Cost cap of the detector's input (its cost grows with the area): a 1080 × 2400
         screen at density 2.625 goes in at 0.254 (≈ 274 × 610 → 288 × 608 = 175 k px, measured

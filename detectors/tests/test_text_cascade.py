@@ -254,3 +254,47 @@ def test_no_false_controls_with_the_cascade(rendered):
             assert any(w["box"][0] - 8 <= (c.box[0] + c.box[2]) / 2 <= w["box"][2] + 8
                        and w["box"][1] - 8 <= (c.box[1] + c.box[3]) / 2 <= w["box"][3] + 8
                        for w in lab["close"]), (name, c)
+
+
+# --- the declared det_text_px holds for the det model (real model, no browser) --------------------------
+def _label_strip(text: str, sp: float, density: float, bg: str) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """A 1080 × 400 strip with a grey label of ``sp`` at ``density`` on a background, and a distractor."""
+    from PIL import Image, ImageDraw, ImageFont
+
+    from detectors.tests.test_popup_decision import FONT
+
+    px = int(round(sp * density))
+    if bg == "gradient":
+        yy, xx = np.mgrid[0:400, 0:1080]
+        arr = np.stack([120 + 60 * np.sin(xx / 90.0), 80 + 40 * np.cos(yy / 70.0), 150 + 50 * np.sin((xx + yy) / 130.0)], 2)
+        im = Image.fromarray(np.clip(arr, 0, 255).astype(np.uint8))
+        fg = (255, 255, 255)
+    else:
+        back, fg = {"white": ((255, 255, 255), (150, 150, 150)), "black": ((30, 30, 30), (170, 170, 170)),
+                    "grey": ((245, 245, 245), (80, 80, 80))}[bg]
+        im = Image.new("RGB", (1080, 400), back)
+    d = ImageDraw.Draw(im)
+    d.rounded_rectangle((60, 120, 400, 300), 20, fill=(200, 90, 60))
+    d.text((700, 180), text, font=ImageFont.truetype(str(FONT), px), fill=fg)
+    return cv2.cvtColor(np.asarray(im), cv2.COLOR_RGB2BGR), (700, 180, 700 + px * len(text), 180 + px)
+
+
+def test_the_det_model_finds_min_label_sp_labels_at_the_declared_scale():
+    pytest.importorskip("rapidocr")
+    from detectors.ocr import TextReader
+    from detectors.tests.test_popup_decision import FONT
+
+    if not FONT.exists():
+        pytest.skip("fonts-wqy-zenhei is not installed (scripts/setup.sh)")
+    reader = TextReader()
+    found = total = 0
+    for text in ("取消", "跳过", "以后再说", "暂不", "Skip", "关闭"):
+        for bg in ("white", "black", "gradient", "grey"):
+            img, (x1, y1, x2, y2) = _label_strip(text, CASCADE.min_label_sp, D, bg)
+            s = det_scale(1080, 400, D)
+            assert s * CASCADE.min_label_sp * D == pytest.approx(CASCADE.det_text_px, rel=1e-3)
+            cx, cy = (x1 + x2) / 2, (y1 + y2) / 2
+            boxes = reader.detect_lines(img, scale=s)
+            found += any(b[0] <= cx <= b[2] and b[1] <= cy <= b[3] for b in boxes)
+            total += 1
+    assert found == total, f"{found}/{total} labels found at {CASCADE.det_text_px} px"
