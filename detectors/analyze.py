@@ -35,6 +35,17 @@ judged"), never ``violation``. An image that is not screen-shaped
 a ``card`` (text lines through the OCR's detector too) and is the pop-up when it shows a
 dismiss control of at least ``PARTIAL_MIN_CONF``; else ``needs_review`` likewise.
 
+Text cascade. The cheap finder reads at most ``OCR_MAX_LINES`` lines chosen by placement,
+so a dismiss label among many lines can go unread. On a pop-up candidate with no dismiss
+control yet — a detected window (any kind, full-screen too) whose finders found nothing, a
+weak immersive candidate or a partial capture with nothing confident enough to decide, or a
+window-less screen that was not promoted, in the button row of a call to action it read (or,
+with none read, in one unread row of two short lines alone: 取消 | 确定) — the text detection
+runs exhaustively at a density-derived scale and the short, button-like lines are read (:mod:`detectors.text_cascade`, parameters in its ``CascadeParams``). Its controls go
+through the same gates as the cheap path's (a generic 取消 still needs a call to action
+beside it). Its cost shows as ``timings_ms["text_cascade_ms"]`` (and ``text_cascade_runs``);
+it never runs on a frame that already has a control. ``text_cascade=False`` turns it off.
+
 Small corner marks. The finder works at 1.5 px per dp, where a ≈ 12 dp close badge's
 glyph is a few pixels; on a ``fullscreen`` window with no control in its top corners, the
 two top-corner regions are searched again at full resolution for X marks (no OCR).
@@ -90,6 +101,7 @@ from detectors.ui_controls import ad_cue, controls_from_ui_tree, merge_controls
 from detectors.measure import measure_control
 from detectors.rules import STATIC_JUDGES, judge_static, not_run
 from detectors.verifier import Scorer, default_verifier, detect_controls, to_controls
+from detectors.text_cascade import CASCADE, CascadeParams, button_row_bands, cta_row_bands, find_text_dismiss
 
 __all__ = ["analyze_frame", "merge_verified", "STATIC_RULES", "STAGE_RULES"]
 
@@ -160,7 +172,8 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
                   ui_tree: Sequence[UiNode] | None = None, reader: Any = None,
                   status_bar_expected: bool = True, promote: bool = True,
                   window: Window | None = None, activity: str | None = None,
-                  verifier: Scorer | bool | None = None) -> FrameAnalysis:
+                  verifier: Scorer | bool | None = None,
+                  text_cascade: CascadeParams | bool = True) -> FrameAnalysis:
     """Run the static detector stack on one frame.
 
     Parameters
@@ -195,6 +208,10 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
         The learned verifier's model (:class:`detectors.verifier.Verifier` or any object with
         its ``score`` method). ``None`` or ``True``: the shared default model; ``False``: the
         stage is off (hand-made finders only).
+    text_cascade : CascadeParams or bool, default True
+        The text cascade (:mod:`detectors.text_cascade`, see "Text cascade" above): ``True``
+        its declared parameters (:data:`~detectors.text_cascade.CASCADE`), a
+        :class:`~detectors.text_cascade.CascadeParams` those, ``False`` off.
 
     Returns
     -------
@@ -232,6 +249,7 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
         finally:
             timings[name] = round(timings.get(name, 0.0) + _ms(t0), 3)
 
+    cascade = CASCADE if text_cascade is True else (text_cascade or None)
     partial = not is_screen_shaped(w, h)
     weak: Window | None = None
     if window is None:
@@ -266,7 +284,8 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
         # evidence fusion: the whole content area (or the whole partial capture), searched for
         # a dismiss control; a crash here is a crashed window stage
         fused = stage("window", lambda: _promote(bgr, dens, reader, verified, partial=partial,
-                                                 weak=weak if not partial else None), None)
+                                                 weak=weak if not partial else None, cascade=cascade,
+                                                 timings=timings), None)
         if fused is not None:
             window, probed = fused
             if weak is not None:
@@ -292,6 +311,16 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
         if verified and probed is None:
             controls = merge_verified(controls, _near_window(verified, window, dens), ctas=ctas,
                                       confirm=_ocr_confirmer(bgr, reader))
+        if not controls and probed is None and cascade is not None and reader is not None \
+                and not {"controls", "ctas"} & set(failed):
+            # a pop-up with no dismiss control found: look again, exhaustively, for a text one
+            more = stage("text_cascade", lambda: _cascade(bgr, window, dens, reader, cascade, timings), None)
+            if more is not None:
+                controls = list(more.controls)
+                ctas += [tuple(int(v) for v in b) for b in more.ctas if tuple(int(v) for v in b) not in ctas]
+            if "text_cascade" in failed:
+                timings["text_cascade_error"] = 1.0  # not fatal: the frame keeps the cheap path's answer
+                failed.pop("text_cascade")
         for c in controls:
             measurements.append(stage("measure", lambda c=c: measure_control(
                 bgr, c, window=window, density=dens, ctas=ctas, ui_tree=ui_tree, profile=prof), None))
@@ -432,8 +461,23 @@ def _near_window(verified: Sequence[CloseControl], window: Window, dens: float) 
     return out
 
 
+def _cascade(bgr: Any, window: Window, dens: float, reader: Any, params: CascadeParams,
+             timings: dict[str, float] | None, *, region: Box | None = None) -> Any:
+    """The text cascade on a window (or a band of it), skipping the lines the cheap scan read;
+    its cost is added to ``timings["text_cascade_ms"]`` and its runs counted in
+    ``timings["text_cascade_runs"]``."""
+    read = [t.box for t in scan_controls(bgr, window=window, density=dens, reader=reader).text]
+    more = find_text_dismiss(bgr, window=window, density=dens, reader=reader, region=region, read=read,
+                             params=params)
+    if timings is not None:
+        timings["text_cascade_ms"] = round(timings.get("text_cascade_ms", 0.0) + more.timings_ms.get("total", 0.0), 3)
+        timings["text_cascade_runs"] = timings.get("text_cascade_runs", 0.0) + 1.0
+    return more
+
+
 def _promote(bgr: Any, dens: float, reader: Any, verified: Sequence[CloseControl] = (), *,
-             partial: bool = False, weak: Window | None = None) -> tuple[Window, list[CloseControl]] | None:
+             partial: bool = False, weak: Window | None = None, cascade: CascadeParams | None = None,
+             timings: dict[str, float] | None = None) -> tuple[Window, list[CloseControl]] | None:
     """The promoted window and the controls found in it, or None.
 
     ``verified``: the learned verifier's detections over the whole frame (merged with the
@@ -445,6 +489,13 @@ def _promote(bgr: Any, dens: float, reader: Any, verified: Sequence[CloseControl
     ``weak``: an immersive full-screen candidate (:func:`~detectors.window.is_weak`): any
     dismiss control of at least ``WEAK_CONFIRM_MIN_CONF`` in it confirms it (an
     interstitial's ×, a splash's skip pill); else the usual promotion rules apply.
+    ``cascade``: the text cascade's parameters (None: off). It runs when the cheap finders gave
+    nothing that would decide: no control of ``PARTIAL_MIN_CONF`` on a partial capture, none
+    of ``WEAK_CONFIRM_MIN_CONF`` on a weak candidate, and on other window-less screens no
+    promotion: then only button-row bands are searched — around the calls to action the
+    cheap scan read, or, with none read, one unread row of two short lines alone
+    (:func:`~detectors.text_cascade.button_row_bands`) — and the promotion gates judge what
+    it finds as before (a generic 取消 needs a call to action beside it).
     """
     if min(bgr.shape[:2]) < WINDOW_MIN_SIDE_PX:
         return None  # too small to be a screen (detect_window says the same)
@@ -455,9 +506,13 @@ def _promote(bgr: Any, dens: float, reader: Any, verified: Sequence[CloseControl
         box = content_box(bgr, density=dens)
         probe = Window(box=box, kind="fullscreen", confidence=0.0, cues={"probe": True})
     controls = list(find_close_controls(bgr, window=probe, density=dens, reader=reader) or [])
+    use_cascade = cascade is not None and reader is not None
     if partial:
         controls = merge_verified(controls, verified, confirm=_ocr_confirmer(bgr, reader))
         good = [c for c in controls if c.confidence >= PARTIAL_MIN_CONF]
+        if not good and use_cascade:
+            controls += list(_cascade(bgr, probe, dens, reader, cascade, timings).controls)  # type: ignore[arg-type]
+            good = [c for c in controls if c.confidence >= PARTIAL_MIN_CONF]
         if not good:
             return None
         best = max(good, key=lambda c: c.confidence)
@@ -473,11 +528,16 @@ def _promote(bgr: Any, dens: float, reader: Any, verified: Sequence[CloseControl
     extra_x = [v for v in near if v.kind == "x_icon" and not any(_same_place(c.box, v.box) for c in controls)]
     if weak is not None:
         best = max(controls, key=lambda c: c.confidence, default=None)
+        seen = list(scan_controls(bgr, window=probe, density=dens, reader=reader).text)
+        if (best is None or best.confidence < WEAK_CONFIRM_MIN_CONF) and use_cascade:
+            more = _cascade(bgr, probe, dens, reader, cascade, timings)  # type: ignore[arg-type]
+            controls += list(more.controls)
+            seen += list(more.text)
+            best = max(controls, key=lambda c: c.confidence, default=None)
         if best is not None and best.confidence >= WEAK_CONFIRM_MIN_CONF:
             cue = _control_cue(best, "immersive_with_control")
             return replace(weak, cues={**weak.cues, "evidence": "control", "confirmed_by": cue}), controls
-        ad = next((t for t in scan_controls(bgr, window=probe, density=dens, reader=reader).text
-                   if is_ad_text(t.text)), None)
+        ad = next((t for t in seen if is_ad_text(t.text)), None)
         if ad is not None:
             # an ad is showing (its 广告 tag or its call to action): judged as a pop-up, so a
             # missing close control is a finding
@@ -488,6 +548,25 @@ def _promote(bgr: Any, dens: float, reader: Any, verified: Sequence[CloseControl
         if any(c.kind == "text" for c in controls) else []
     # content_box trims only the bottom (padding, nav bar) and the status bar at the top
     cue = promote_by_controls(bgr, controls + extra_x, box, density=dens, status_bar=box[1] > 0, ctas=ctas)
+    if cue is None and use_cascade and weak is None:
+        # a dialog the window detector missed shows as a call to action the cheap scan read
+        # (确定, 立即更新) with no dismiss partner read beside it: search its button row; with no
+        # call to action read, an unread row of two short lines alone (取消 | 确定) may be one
+        scan = scan_controls(bgr, window=probe, density=dens, reader=reader)
+        read_ctas = list(scan.ctas)
+        bands = cta_row_bands(read_ctas, box, params=cascade)  # type: ignore[arg-type]
+        if not bands:
+            bands = button_row_bands(scan.lines, [t.box for t in scan.text], box, params=cascade)  # type: ignore[arg-type]
+        more: list[CloseControl] = []
+        for band in bands:
+            found = _cascade(bgr, probe, dens, reader, cascade, timings, region=band)  # type: ignore[arg-type]
+            more += list(found.controls)
+            read_ctas += [b for b in found.ctas if b not in read_ctas]
+        if more:
+            cue = promote_by_controls(bgr, controls + more + extra_x, box, density=dens, status_bar=box[1] > 0,
+                                      ctas=list(ctas) + read_ctas)
+            if cue is not None:
+                controls += more
     if cue is None:
         return None
     controls += [v for v in extra_x if list(v.box) == cue["box"]]

@@ -139,12 +139,16 @@ class ControlScan:
         Every line that was read (box: the text line, frame pixels).
     timings_ms : dict
         ``x``, ``lines``, ``ocr``, ``total`` in milliseconds.
+    lines : tuple of Box
+        Every candidate text line, read or not (icons and lone glyphs left out), frame pixels:
+        what the text cascade (:mod:`detectors.text_cascade`) looks at for unread button rows.
     """
 
     controls: tuple[CloseControl, ...]
     ctas: tuple[Box, ...]
     text: tuple[TextHit, ...] = ()
     timings_ms: dict[str, float] = field(default_factory=dict)
+    lines: tuple[Box, ...] = ()
 
 
 _default_reader: TextReader | None = None
@@ -298,19 +302,19 @@ class _Work:
         return (box[0] / s + self.ox, box[1] / s + self.oy, box[2] / s + self.ox, box[3] / s + self.oy)
 
 
-def _scan(frame: np.ndarray, window: Window, density: float, reader: TextReader) -> ControlScan:
-    t0 = time.perf_counter()
+def _make_work(frame: np.ndarray, window: Window, density: float) -> _Work | None:
+    """The window's search region at working scale (``WORK_PX_PER_DP``); None when too small."""
     H, W = frame.shape[:2]
     wx1, wy1, wx2, wy2 = _clip_box(window.box, W, H)
     if wx2 - wx1 < 4 or wy2 - wy1 < 4:
-        return ControlScan((), (), (), {"total": 0.0})
+        return None
     # badges sit just outside the corner of a card or dialog; a full-screen window has no outside
     m = int(round(EDGE_MARGIN_DP * density)) if window.kind != "fullscreen" else 0
     rx1, ry1, rx2, ry2 = max(0, wx1 - m), max(0, wy1 - m), min(W, wx2 + m), min(H, wy2 + m)
     scale = min(1.0, WORK_PX_PER_DP / density)
     region = frame[ry1:ry2, rx1:rx2]
     bgr = region if scale == 1.0 else cv2.resize(region, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
-    work = _Work(
+    return _Work(
         bgr=bgr,
         gray=cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY),
         scale=scale,
@@ -319,6 +323,13 @@ def _scan(frame: np.ndarray, window: Window, density: float, reader: TextReader)
         win=((wx1 - rx1) * scale, (wy1 - ry1) * scale, (wx2 - rx1) * scale, (wy2 - ry1) * scale),
         px_per_dp=density * scale,
     )
+
+
+def _scan(frame: np.ndarray, window: Window, density: float, reader: TextReader) -> ControlScan:
+    t0 = time.perf_counter()
+    work = _make_work(frame, window, density)
+    if work is None:
+        return ControlScan((), (), (), {"total": 0.0})
     xs = _find_x_marks(work, frame)
     t1 = time.perf_counter()
     lines = _text_lines(work, _det_lines(frame, work, window, reader))
@@ -341,7 +352,9 @@ def _scan(frame: np.ndarray, window: Window, density: float, reader: TextReader)
         "ocr": (t3 - t2) * 1e3,
         "total": (time.perf_counter() - t0) * 1e3,
     }
-    return ControlScan(tuple(controls), tuple(ctas), tuple(hits), timings)
+    H, W = frame.shape[:2]
+    cand = tuple(_clip_box(work.to_frame(l.box), W, H) for l in lines if l.score > -10.0)
+    return ControlScan(tuple(controls), tuple(ctas), tuple(hits), timings, cand)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -836,13 +849,17 @@ def _flood_button(
 
 
 def _read_text_controls(
-    frame: np.ndarray, work: _Work, lines: list[_Line], reader: TextReader
+    frame: np.ndarray, work: _Work, lines: list[_Line], reader: TextReader, *,
+    max_lines: int = OCR_MAX_LINES, aspect_budget: float = OCR_MAX_ASPECT_SUM,
+    min_score: float = OCR_MIN_LINE_SCORE,
 ) -> tuple[list[CloseControl], list[Box], list[TextHit]]:
+    """Read the best-scoring lines (at most ``max_lines``, ``aspect_budget`` of width/height in
+    all, none scoring below ``min_score``) and sort them into dismiss controls and calls to action."""
     H, W = frame.shape[:2]
     chosen: list[_Line] = []
-    budget = OCR_MAX_ASPECT_SUM
+    budget = aspect_budget
     for l in sorted(lines, key=lambda l: -l.score):
-        if l.score < OCR_MIN_LINE_SCORE or len(chosen) >= OCR_MAX_LINES:
+        if l.score < min_score or len(chosen) >= max_lines:
             break
         aspect = (l.box[2] - l.box[0]) / max(1, l.box[3] - l.box[1])
         if aspect > budget:

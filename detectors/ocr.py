@@ -229,7 +229,7 @@ class TextReader:
 
     # -- detection only -------------------------------------------------------------------
     def detect_lines(self, img: np.ndarray, *, max_side: int = DET_LINES_MAX_SIDE_PX,
-                     min_scale: float = DET_LINES_MIN_SCALE) -> list[Box]:
+                     min_scale: float = DET_LINES_MIN_SCALE, scale: float | None = None) -> list[Box]:
         """Text-line boxes of an image by RapidOCR's detection model alone (no recognition).
 
         Parameters
@@ -240,6 +240,9 @@ class TextReader:
             The region is scaled so that its longest side is at most this many px ...
         min_scale : float
             ... but never by less than this factor (small text would vanish).
+        scale : float, optional
+            Use exactly this factor (0 < scale ≤ 1) instead of ``max_side`` / ``min_scale``
+            (the caller chose it from the screen density: :mod:`detectors.text_cascade`).
 
         Returns
         -------
@@ -250,7 +253,12 @@ class TextReader:
         h, w = img.shape[:2]
         if h < 8 or w < 8:
             return []
-        s = min(1.0, max(min_scale, max_side / float(max(h, w))))
+        if scale is not None:
+            if not (0.0 < scale <= 1.0):
+                raise ValueError(f"scale must be in (0, 1], got {scale!r}")
+            s = float(scale)
+        else:
+            s = min(1.0, max(min_scale, max_side / float(max(h, w))))
         nh, nw = max(32, int(round(h * s / 32.0)) * 32), max(32, int(round(w * s / 32.0)) * 32)
         import cv2
 

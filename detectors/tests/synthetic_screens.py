@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterator
 
-__all__ = ["PAGES", "Page", "render_set", "chromium_available"]
+__all__ = ["PAGES", "HARD_POPUPS", "HARD_NORMALS", "Page", "render_set", "chromium_available"]
 
 CSS_W, CSS_H, DPR = 412, 915, 2.625  # the project's chromium-phone: 1082 × 2402 px
 CROP_MARGIN_CSS = 10
@@ -315,7 +315,255 @@ NORMALS: list[Page] = [
     Page("search-cancel", "normal", False, _search(), crop=False),
 ]
 
-PAGES: list[Page] = POPUPS + NORMALS
+# --- harder screens (the text cascade, detectors/text_cascade.py): labels the cheap line
+# selection tends not to read — a dismiss text among many candidate lines, a bare text on a
+# full-screen ad (no pill), a text link below a promo card, a dialog without a scrim — and
+# ordinary screens that carry the same words or a call to action and must stay non-pop-ups.
+
+
+def _photo(seed: int) -> str:
+    """A busy full-bleed "photo": layered gradients (no text)."""
+    c = ["#ff8a65", "#4db6ac", "#9575cd", "#f06292", "#4fc3f7", "#aed581", "#ffd54f", "#7986cb"]
+    a, b, d = c[seed % 8], c[(seed + 3) % 8], c[(seed + 5) % 8]
+    return (f"radial-gradient(circle at {20 + 13 * seed % 60}% {30 + 7 * seed % 40}%,{a},transparent 40%),"
+            f"radial-gradient(circle at {70 - 11 * seed % 50}% {70 - 5 * seed % 30}%,{b},transparent 45%),"
+            f"linear-gradient({35 + 40 * seed}deg,{d},#263238)")
+
+
+def _poster(seed: int, control: str, *, cta: str = "立即领取", sb: bool = False) -> str:
+    """A full-screen promo / ad poster (a photo, a headline, a call to action) with ``control``."""
+    top = 24 if sb else 0
+    return f"""<div style="position:fixed;left:0;right:0;bottom:0;top:{top}px;background:{_photo(seed)}">
+  <div style="position:absolute;left:28px;right:28px;top:230px;font-size:36px;color:#fff;font-weight:bold;
+    text-shadow:0 2px 6px #0008">年终盛典 好礼相送</div>
+  <div style="position:absolute;left:28px;right:28px;top:290px;font-size:17px;line-height:26px;color:#fffd">
+    爆款直降 满300减50<br>新人专享 首单包邮<br>活动时间 12月1日-12月12日</div>
+  <div style="position:absolute;left:70px;right:70px;bottom:150px;height:50px;border-radius:25px;background:#ffca28;
+    color:#b71c1c;font-size:19px;display:flex;align-items:center;justify-content:center;font-weight:bold">{cta}</div>
+  {control}</div>"""
+
+
+def _chips(labels: list[str], *, top: int, colour: str = "#fff3e0", fg: str = "#d84315") -> str:
+    """Rows of short coupon / tag chips (many short, boxed labels: they outrank a bare text)."""
+    cells = "".join(f"<div style='margin:6px;padding:0 12px;height:30px;border-radius:15px;background:{colour};"
+                    f"color:{fg};font-size:14px;line-height:30px'>{t}</div>" for t in labels)
+    return (f"<div style='position:absolute;left:16px;right:16px;top:{top}px;display:flex;flex-wrap:wrap;"
+            f"justify-content:center'>{cells}</div>")
+
+
+COUPONS = ["满199减30", "包邮", "爆款直降", "限时秒杀", "新人价", "第二件半价", "品牌特卖", "领券再减", "会员专享",
+           "买一送一", "次日达", "正品保障"]
+
+
+def _chip_poster(seed: int, control: str, *, cta: str = "立即抢购", sb: bool = False) -> str:
+    """A shopping splash / promo: a photo, a headline, a dozen coupon chips, a call to action."""
+    return _poster(seed, _chips(COUPONS, top=420) + control, cta=cta, sb=sb)
+
+
+def _interest_dialog(link: str, sp: int) -> str:
+    """An onboarding dialog with a dozen topic chips and a text link below its main button."""
+    topics = ["科技", "体育", "财经", "娱乐", "汽车", "美食", "旅行", "游戏", "动漫", "健康", "教育", "军事"]
+    return f"""{FEED.format(items=_feed_items())}<div class="scrim"></div>
+<div id="card" class="center" style="width:310px;background:#fff;border-radius:14px;padding-bottom:14px">
+  <div style="padding:20px 20px 4px;font-size:18px;font-weight:bold;color:#222;text-align:center">选择你感兴趣的内容</div>
+  <div style="padding:0 20px 6px;font-size:13px;color:#999;text-align:center">为你推荐更合口味的资讯</div>
+  <div style="display:flex;flex-wrap:wrap;justify-content:center;padding:4px 10px">{''.join(
+      f"<div style='margin:5px;width:76px;height:32px;border-radius:16px;background:#f2f2f2;color:#333;font-size:14px;"
+      f"line-height:32px;text-align:center'>{t}</div>" for t in topics)}</div>
+  <div style="margin:10px 24px 0;height:44px;border-radius:22px;background:#ff5722;color:#fff;font-size:16px;
+    display:flex;align-items:center;justify-content:center">开始阅读</div>
+  <div style="margin-top:10px;text-align:center"><span data-close="text" style="font-size:{sp}px;color:#999">{link}</span></div>
+</div>"""
+
+
+def _bare(text: str, sp: int, where: str, colour: str = "#fff") -> str:
+    """A bare text control (no pill, no button) of ``sp`` at a place of a full-screen ad."""
+    pos = {"top-right": "right:18px;top:44px", "top-left": "left:18px;top:44px",
+           "bottom": "left:0;right:0;bottom:96px;text-align:center"}[where]
+    return (f'<div style="position:absolute;{pos};font-size:{sp}px;color:{colour};text-shadow:0 1px 2px #0006">'
+            f'<span data-close="text">{text}</span></div>')
+
+
+def _long_sheet(options: list[str], cancel: str) -> str:
+    rows = "".join(f"<div style='height:50px;display:flex;align-items:center;justify-content:center;font-size:16px;"
+                   f"color:#222;border-bottom:1px solid #eee'>{o}</div>" for o in options)
+    return _sheet(f"<div style='padding:14px;text-align:center;font-size:13px;color:#999'>请选择举报原因</div>{rows}",
+                  cancel)
+
+
+def _promo_card(link: str, sp: int) -> str:
+    """A promo card on a scrim with a text link below it (the link outside the card)."""
+    return f"""{FEED.format(items=_feed_items())}<div class="scrim"></div>
+<div id="card" class="center" style="width:300px">
+  <div style="height:400px;border-radius:16px;background:{_photo(4)};position:relative">
+    <div style="position:absolute;top:40px;width:100%;text-align:center;font-size:26px;color:#fff;font-weight:bold">
+      新人专享礼包</div>
+    <div style="position:absolute;top:90px;width:100%;text-align:center;font-size:15px;color:#fffc">价值 128 元 限时领取</div>
+    <div style="position:absolute;left:40px;right:40px;bottom:28px;height:46px;border-radius:23px;background:#fff;
+      color:#e53935;font-size:18px;display:flex;align-items:center;justify-content:center">立即领取</div></div>
+  <div style="margin-top:18px;text-align:center"><span data-close="text" style="font-size:{sp}px;color:#fff">{link}</span></div>
+</div>"""
+
+
+def _dark_alert(neg: str, pos: str) -> str:
+    return f"""{FEED.format(items=_feed_items())}<div class="scrim" style="background:rgba(0,0,0,.7)"></div>
+<div id="card" class="center" style="width:290px;background:#2c2c2e;border-radius:14px">
+  <div style="padding:20px 20px 6px;text-align:center;font-size:17px;font-weight:bold;color:#eee">清除缓存</div>
+  <div style="padding:0 20px 18px;text-align:center;font-size:13px;line-height:19px;color:#aaa">将清除 236 MB 的图片和视频缓存，
+    不会删除聊天记录。</div>
+  <div class="row" style="border-top:1px solid #444;height:44px">
+    <div style="flex:1;height:100%;display:flex;align-items:center;justify-content:center;border-right:1px solid #444">
+      <span data-close="text" style="font-size:16px;color:#8e8e93">{neg}</span></div>
+    <div style="flex:1;height:100%;display:flex;align-items:center;justify-content:center">
+      <span style="font-size:16px;color:#0a84ff">{pos}</span></div></div></div>"""
+
+
+def _update_notes(link: str) -> str:
+    notes = "".join(f"<div style='font-size:13px;line-height:20px;color:#666'>{i + 1}. {t}</div>" for i, t in enumerate(
+        ["新增深色模式，夜间阅读更舒适", "首页改版，推荐更精准", "支持多设备同步阅读进度", "优化图片加载速度",
+         "修复部分机型闪退问题", "修复搜索结果不准确的问题", "优化耗电", "其他已知问题修复"]))
+    return f"""{FEED.format(items=_feed_items())}<div class="scrim"></div>
+<div id="card" class="center" style="width:296px;background:#fff;border-radius:12px;padding-bottom:12px">
+  <div style="height:96px;border-radius:12px 12px 0 0;background:linear-gradient(135deg,#26c6da,#00838f);color:#fff;
+    font-size:22px;font-weight:bold;display:flex;align-items:center;padding-left:20px">发现新版本 V8.1</div>
+  <div style="padding:12px 20px">{notes}</div>
+  <div style="margin:6px 24px 0;height:44px;border-radius:22px;background:#00acc1;color:#fff;font-size:16px;
+    display:flex;align-items:center;justify-content:center">立即更新</div>
+  <div style="margin-top:10px;text-align:center"><span data-close="text" style="font-size:12px;color:#aaa">{link}</span></div>
+</div>"""
+
+
+def _no_scrim_dialog(neg: str, pos: str) -> str:
+    """A dialog with a shadow but no scrim, over a white list page."""
+    return f"""{_settings()}
+<div id="card" class="center" style="width:300px;background:#fff;border-radius:10px;border:1px solid #e0e0e0;
+  box-shadow:0 6px 30px rgba(0,0,0,.18)">
+  <div style="padding:22px 22px 6px;font-size:18px;font-weight:bold;color:#222">退出登录</div>
+  <div style="padding:0 22px 20px;font-size:15px;color:#666">退出后将无法接收消息提醒，确定退出吗？</div>
+  <div class="row" style="justify-content:flex-end;gap:6px;padding:0 12px 12px">
+    <span data-close="text" style="padding:10px 14px;font-size:15px;color:#888">{neg}</span>
+    <span style="padding:10px 14px;font-size:15px;color:#e53935;font-weight:bold">{pos}</span></div></div>"""
+
+
+HARD_POPUPS: list[Page] = [
+    Page("ad-bare-skip-14", "ad_interstitial", True, _poster(1, _bare("跳过", 14, "top-right")), status_bar=False,
+         crop=False),
+    Page("ad-bare-close-12", "ad_interstitial", True, _poster(2, _bare("关闭", 12, "top-left")), status_bar=False,
+         crop=False),
+    Page("ad-bare-skip-18", "ad_interstitial", True, _poster(3, _bare("跳过", 18, "top-right")), status_bar=False,
+         crop=False),
+    Page("ad-later-13", "ad_interstitial", True, _poster(5, _bare("以后再说", 13, "bottom")), status_bar=False,
+         crop=False),
+    Page("promo-later-sb-14", "ad_interstitial", True, _poster(6, _bare("以后再说", 14, "bottom"), cta="立即参与",
+                                                               sb=True), crop=False),
+    Page("ad-skip-en-12", "ad_interstitial", True, _poster(7, _bare("Skip", 12, "top-right"), cta="INSTALL"),
+         status_bar=False, crop=False),
+    Page("promo-card-link-13", "popup_dialog", True, _promo_card("以后再说", 13)),
+    Page("promo-card-link-12", "popup_dialog", True, _promo_card("暂不领取", 12)),
+    Page("report-sheet-long", "bottom_sheet", True, _long_sheet(
+        ["垃圾广告", "色情低俗", "政治敏感", "违法犯罪", "侮辱谩骂", "涉嫌诈骗", "侵犯隐私", "抄袭侵权", "其他"], "取消")),
+    Page("dark-alert-cancel", "popup_dialog", True, _dark_alert("取消", "清除")),
+    Page("update-notes-link-12", "popup_dialog", True, _update_notes("暂不更新")),
+    Page("no-scrim-dialog", "popup_dialog", True, _no_scrim_dialog("取消", "确定")),
+    Page("chips-ad-skip-14", "splash_ad", True, _chip_poster(0, _bare("跳过", 14, "top-right")), status_bar=False,
+         crop=False),
+    Page("chips-ad-close-12", "ad_interstitial", True, _chip_poster(4, _bare("关闭", 12, "top-left")),
+         status_bar=False, crop=False),
+    Page("chips-ad-skip-en-16", "splash_ad", True, _chip_poster(5, _bare("Skip", 16, "top-right"), cta="SHOP NOW"),
+         status_bar=False, crop=False),
+    Page("chips-promo-later-sb-13", "ad_interstitial", True, _chip_poster(6, _bare("以后再说", 13, "bottom"), sb=True),
+         crop=False),
+    Page("splash-logo-chips-skip-13", "splash_ad", True, _splash(_chips(COUPONS, top=440) + _bare("跳过", 13, "top-right")),
+         status_bar=False, crop=False),
+    Page("interest-dialog-skip-13", "popup_dialog", True, _interest_dialog("跳过", 13)),
+    Page("interest-dialog-later-12", "popup_dialog", True, _interest_dialog("以后再说", 12)),
+]
+
+
+def _video_player() -> str:
+    return f"""<div style="position:fixed;inset:0;background:#000">
+  <div style="position:absolute;left:0;right:0;top:300px;height:232px;background:{_photo(2)}"></div>
+  <div style="position:absolute;right:16px;top:470px;height:30px;padding:0 12px;border-radius:15px;background:#0008;
+    color:#fff;font-size:13px;display:flex;align-items:center">跳过片头</div>
+  <div style="position:absolute;left:16px;top:30px;color:#fff;font-size:16px">‹ 第 12 集</div>
+  <div style="position:absolute;left:16px;right:16px;bottom:120px;height:3px;background:#555">
+    <div style="width:40%;height:3px;background:#e53935"></div></div>
+  <div style="position:absolute;left:16px;bottom:86px;color:#ccc;font-size:12px">12:41 / 45:03</div>
+  <div style="position:absolute;left:16px;right:16px;bottom:30px;display:flex;justify-content:space-between;
+    color:#fff;font-size:14px"><span>选集</span><span>倍速</span><span>清晰度</span><span>弹幕</span></div></div>"""
+
+
+def _reader_page() -> str:
+    para = ("夜色渐深，街边的路灯一盏接一盏地亮了起来。他站在桥头，望着远处的江面，心里想着白天发生的事情，"
+            "久久不能平静。风从江上吹来，带着一丝凉意，他拉紧了外套，转身向家的方向走去。")
+    return f"""<div style="position:fixed;inset:0;background:#f3e9d2;color:#3e2f1c;padding:40px 22px;font-size:18px;
+  line-height:32px">第三十七章 归途<br>{para}{para}{para}{para}
+  <div style="position:absolute;left:22px;right:22px;bottom:18px;display:flex;justify-content:space-between;
+    font-size:12px;color:#8d7b5f"><span>37 / 420</span><span>关闭自动翻页</span><span>21:07</span></div></div>"""
+
+
+def _game_result() -> str:
+    btn = ("display:inline-block;width:150px;height:52px;border-radius:26px;font-size:19px;color:#fff;"
+           "line-height:52px;text-align:center;margin:0 8px")
+    return f"""<div style="position:fixed;inset:0;background:radial-gradient(circle at 50% 30%,#7e57c2,#311b92 70%)">
+  <div style="margin-top:180px;text-align:center;font-size:44px;color:#ffd54f;font-weight:bold">胜利！</div>
+  <div style="margin-top:30px;text-align:center;font-size:20px;color:#fff">得分 12,860　连击 x38</div>
+  <div style="margin-top:200px;text-align:center"><span style="{btn};background:#43a047">再来一局</span>
+    <span style="{btn};background:#fb8c00">返回首页</span></div></div>"""
+
+
+def _order_page() -> str:
+    rows = "".join(f"<div style='display:flex;justify-content:space-between;padding:10px 16px;font-size:14px;color:#555'>"
+                   f"<span>{k}</span><span>{v}</span></div>" for k, v in
+                   [("订单编号", "2026120712345678"), ("下单时间", "2026-12-07 10:21"), ("支付方式", "在线支付"),
+                    ("配送方式", "快递"), ("商品金额", "¥ 299.00"), ("运费", "¥ 0.00")])
+    return f"""<div style="position:absolute;top:24px;left:0;right:0;bottom:0;background:#f5f5f5">
+  <div style="height:52px;background:#fff;display:flex;align-items:center;padding:0 16px;font-size:18px">‹ 订单详情</div>
+  <div style="margin:10px;background:#fff;border-radius:8px;padding:14px 16px;font-size:16px;color:#e65100">等待付款
+    <div style="font-size:13px;color:#999;margin-top:6px">请在 29 分钟内完成支付，超时订单将自动关闭</div></div>
+  <div style="margin:10px;background:#fff;border-radius:8px">{rows}</div>
+  <div style="position:absolute;left:0;right:0;bottom:0;height:60px;background:#fff;border-top:1px solid #eee;
+    display:flex;align-items:center;justify-content:flex-end;gap:12px;padding:0 16px">
+    <span style="height:34px;padding:0 16px;border:1px solid #ccc;border-radius:17px;line-height:34px;font-size:14px;
+      color:#555">取消订单</span>
+    <span style="height:34px;padding:0 16px;background:#ff5722;border-radius:17px;line-height:34px;font-size:14px;
+      color:#fff">立即付款</span></div></div>"""
+
+
+def _compose() -> str:
+    return f"""<div style="position:absolute;top:24px;left:0;right:0;bottom:0;background:#fff">
+  <div style="height:52px;display:flex;align-items:center;justify-content:space-between;padding:0 16px">
+    <span style="font-size:16px;color:#333">取消</span>
+    <span style="height:30px;padding:0 14px;border-radius:15px;background:#ff7043;color:#fff;font-size:15px;
+      line-height:30px">立即发布</span></div>
+  <div style="padding:16px;font-size:16px;color:#bbb">分享新鲜事…</div>
+  <div style="display:flex;gap:8px;padding:0 16px">{''.join(f"<div style='width:100px;height:100px;border-radius:6px;background:{c}'></div>" for c in ("#90caf9", "#a5d6a7", "#eee"))}</div>
+</div>"""
+
+
+def _settings_values() -> str:
+    rows = [("自动播放", "关闭"), ("消息提醒", "开启"), ("个性化推荐", "关闭"), ("省流模式", "关闭"), ("字体大小", "标准"),
+            ("清除缓存", "236 MB")]
+    items = "".join(f"<div style='height:56px;display:flex;align-items:center;justify-content:space-between;padding:0 16px;"
+                    f"border-bottom:1px solid #eee;font-size:16px'><span>{k}</span><span style='color:#999;font-size:14px'>"
+                    f"{v} ›</span></div>" for k, v in rows)
+    return f"""<div style="position:absolute;top:24px;left:0;right:0;bottom:0;background:#f5f5f5">
+  <div style="height:52px;background:#fff;display:flex;align-items:center;padding:0 16px;font-size:18px">‹ 通用设置</div>
+  <div style="background:#fff;margin-top:10px">{items}</div>
+  <div style="margin:30px 16px;height:46px;border-radius:23px;background:#fff;color:#e53935;font-size:16px;
+    display:flex;align-items:center;justify-content:center">退出登录</div></div>"""
+
+
+HARD_NORMALS: list[Page] = [
+    Page("video-player-skip-intro", "normal", False, _video_player(), status_bar=False, crop=False),
+    Page("reader-page", "normal", False, _reader_page(), status_bar=False, crop=False),
+    Page("game-result", "normal", False, _game_result(), status_bar=False, crop=False),
+    Page("order-cancel-order", "normal", False, _order_page(), crop=False),
+    Page("compose-cancel", "normal", False, _compose(), crop=False),
+    Page("settings-off-values", "normal", False, _settings_values(), crop=False),
+]
+
+PAGES: list[Page] = POPUPS + NORMALS + HARD_POPUPS + HARD_NORMALS
 
 
 def chromium_available() -> bool:
@@ -391,7 +639,8 @@ def render_set(out_dir: str | Path, pages: list[Page] | None = None) -> Path:
                      "visibility": "clear", "label_source": "hierarchy"} for c in rects["close"]]
         name = f"images/{p.name}.png"
         cv2.imwrite(str(out / name), img)
-        rows.append({"image": name, "source": "synthetic-" + ("popup" if p.has_popup else "normal"),
+        group = "synthetic-hard-" if p in HARD_POPUPS or p in HARD_NORMALS else "synthetic-"
+        rows.append({"image": name, "source": group + ("popup" if p.has_popup else "normal"),
                      "width": w, "height": h, "density": DPR, "screen": p.screen, "has_popup": p.has_popup,
                      "close": controls, "fullscreen_jump": None, "notes": "rendered HTML", "origin": p.name})
         if p.crop and rects["card"] is not None:
@@ -404,7 +653,7 @@ def render_set(out_dir: str | Path, pages: list[Page] | None = None) -> Path:
             cv2.imwrite(str(out / cname), crop)
             cc = [dict(c, box=[c["box"][0] - x1, c["box"][1] - y1, c["box"][2] - x1, c["box"][3] - y1])
                   for c in controls]
-            rows.append({"image": cname, "source": "synthetic-crop", "width": x2 - x1, "height": y2 - y1,
+            rows.append({"image": cname, "source": group + "crop", "width": x2 - x1, "height": y2 - y1,
                          "density": None, "screen": p.screen, "has_popup": True, "close": cc,
                          "fullscreen_jump": None, "notes": "rendered HTML, cropped to the dialog",
                          "origin": p.name})

@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import pytest
 
-from detectors.tests.synthetic_screens import PAGES, chromium_available, render_set
+from detectors.tests.synthetic_screens import NORMALS, POPUPS, chromium_available, render_set
+
+# the first set; the harder pages (HARD_POPUPS / HARD_NORMALS) are test_text_cascade.py's
+PAGES = POPUPS + NORMALS
 
 pytestmark = pytest.mark.skipif(not chromium_available(), reason="chromium / chromedriver not installed "
                                                                   "(scripts/setup.sh installs them)")
@@ -22,7 +25,7 @@ def report(tmp_path_factory):
     from detectors.ocr import TextReader
     from splashcheck.evaluate import run_corpus
 
-    root = render_set(tmp_path_factory.mktemp("synthetic"))
+    root = render_set(tmp_path_factory.mktemp("synthetic"), PAGES)
     return run_corpus(root, reader=TextReader())
 
 
