@@ -51,9 +51,9 @@ from harness.device import AppResult, AppSpec, Device, DeviceError
 from harness.probes import (CloseProbe, HotZoneProbe, ShakeProbe, draw_hot_zone, gentle_shake, matcher_for,
                             probe_close, probe_hot_zone, probe_shake, window_detector)
 from harness.timeline import REAL_CLOCK, Clock, record_launch, save_timeline
-from harness.segments import (COVERAGE_NO_TRANSIENT, Segment, Segmentation, control_onset, coverage, draw_segment_strip,
-                               segment_timeline)
-from harness.tracking import WindowTrack, control_min_confidence, primary_track, track_timeline
+from harness.segments import (COVERAGE_NO_TRANSIENT, SEGMENT_MAX_CHANGED, Segment, Segmentation, changed_share,
+                               control_onset, coverage, draw_segment_strip, segment_timeline)
+from harness.tracking import WindowTrack, control_min_confidence, frame_signature, primary_track, track_timeline
 
 __all__ = ["check_app", "CheckOptions", "local_stack", "main"]
 
@@ -87,6 +87,11 @@ class CheckOptions:
 
     duration_s: float = 6.0
     fps: float = 5.0
+    quiet_s: float = 3.0
+    """After the recording, keep watching until the screen has not changed for this long (a pop-up
+    that comes 1-3 s after the home screen, after a splash that ended late in the recording) ..."""
+    max_duration_s: float = 10.0
+    """... but not beyond this many seconds after the launch (an animated home screen never rests)."""
     hot_zone_launches: int = 8
     hot_zone_taps: int = 30
     probes: bool = True
@@ -158,6 +163,8 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
         # show a long blank page, then the app. Record the launch again by polling screenshots.
         timeline = record_launch(device, app, duration_s=opts.duration_s, fps=opts.fps, clock=clk, fast=False)
         timeline.meta["re_recorded"] = "a fast capture showed a long blank screen before the first content"
+        segmentation = segment_timeline(timeline)
+    if watch_until_quiet(device, timeline, quiet_s=opts.quiet_s, until_s=opts.max_duration_s, clock=clk):
         segmentation = segment_timeline(timeline)
     step("timeline", t0)
     result.artifacts["timeline_fps"] = str(timeline.meta.get("fps"))
@@ -594,11 +601,11 @@ def _first_screen_stays(track: WindowTrack, tracks: list[WindowTrack], seg: Segm
 def missed_splashes(seg: Segmentation, tracks: Sequence[WindowTrack]) -> list[Segment]:
     """Transient screens (splash candidates) that no recognised window covers, before the first one.
 
-    Only screens that ended before the first recognised window appeared, with a content screen
-    between them that is not a transient screen (the app's screen a pop-up comes over) or with
-    the recognised window not full-screen: a video splash whose first part the pixels missed and
-    whose later part they recognised is one splash, not two (its segments are consecutive
-    transient screens followed by the recognised full-screen window).
+    Only screens that ended before the first recognised window appeared and that are not the screen
+    right under it (a pop-up whose layer the segmentation did not see — a blurred backdrop — leaves
+    the home screen looking transient); when that window is full-screen, the app's own screen must
+    lie between them: a video splash whose first scenes the pixels missed and whose later part they
+    recognised is one splash, not several (its segments are consecutive transient screens).
     """
     solid = [t for t in tracks if len(t.frame_indices) > 1]
     if not solid:
@@ -613,7 +620,7 @@ def missed_splashes(seg: Segmentation, tracks: Sequence[WindowTrack]) -> list[Se
             continue
         between = [c for c in seg.content() if c.start > s.end and c.t_start < first.first_t - 1e-6]
         app_screen_between = any((c.start, c.end) not in trans_ids for c in between)
-        if app_screen_between or first.kind != "fullscreen":
+        if between and (app_screen_between or first.kind != "fullscreen"):
             out.append(s)
     return out
 
@@ -666,6 +673,63 @@ def temporal_finding(f: Finding, seg: Segment) -> Finding:
     if f.outcome is Outcome.NOT_APPLICABLE:
         return f
     return dataclasses.replace(f, outcome=outcome, reason=f"{f.reason}; {where}" if f.reason else where)
+
+
+def quiet_since(timeline: Any) -> float | None:
+    """Time (s since launch) from which the timeline's screen has stayed the same, None without frames.
+
+    Walks back from the last frame while frames show the same screen as the last one (at most
+    SEGMENT_MAX_CHANGED of the downscaled pixels changed, the segmentation's own test).
+    """
+    frames = timeline.frames
+    if not frames:
+        return None
+    last = frame_signature(frames[-1].image)
+    k = len(frames) - 1
+    while k > 0 and changed_share(frame_signature(frames[k - 1].image), last) <= SEGMENT_MAX_CHANGED:
+        k -= 1
+    return float(frames[k].t)
+
+
+def watch_until_quiet(device: Device, timeline: Any, *, quiet_s: float, until_s: float, clock: Clock) -> bool:
+    """Continue a recorded launch with screenshots until its screen has rested ``quiet_s`` seconds.
+
+    A launch whose screen changed shortly before the recording stopped (a splash that ended at
+    5 s of a 6 s recording) may still be about to show a pop-up over the home screen; cutting it
+    there would pass the pop-up silently. The app is still running the recorded launch, so
+    screenshots continue its timeline (frames appended in place, ``meta["watched_until_quiet_s"]``
+    records the extra seconds) until the screen has not changed for ``quiet_s`` or ``until_s``
+    seconds after launch. Returns True when frames were added.
+    """
+    t_launch = timeline.meta.get("t0_clock")
+    since = quiet_since(timeline)
+    if since is None or not isinstance(t_launch, (int, float)):
+        return False
+    from harness.device import Frame
+
+    end0 = timeline.frames[-1].t
+    if end0 - since >= quiet_s or end0 >= until_s:
+        return False
+    ref = frame_signature(timeline.frames[-1].image)
+    added = 0
+    while True:
+        c0 = clock.now()
+        if c0 - t_launch >= until_s:
+            break
+        img = device.screenshot()
+        t = round((c0 + clock.now()) / 2 - t_launch, 4)
+        timeline.frames.append(Frame(t=t, image=img))
+        added += 1
+        sig = frame_signature(img)
+        if changed_share(sig, ref) > SEGMENT_MAX_CHANGED:
+            since, ref = t, sig  # something changed (a pop-up came): rest from here
+        if t - since >= quiet_s:
+            break
+        clock.sleep(WATCH_POLL_S)
+    if added:
+        timeline.meta["watched_until_quiet_s"] = round(timeline.frames[-1].t - end0, 3)
+        timeline.meta["frames"] = len(timeline.frames)
+    return added > 0
 
 
 def _extend_watch(device: Device, timeline: Any, analyses: list[Any], track: WindowTrack, prof: Profile, clk: Clock,

@@ -323,3 +323,33 @@ def test_a_clear_pop_up_without_close_is_still_judged_as_one(tmp_path):
                     clock=dev.clock, analyze=CountingAnalyzer("card"))
     assert res.coverage == "window recognised"
     assert res.findings["close-button-delay"].outcome == Outcome.VIOLATION
+
+
+def test_a_popup_after_the_recording_is_caught_by_watching_until_the_screen_rests(tmp_path):
+    """The recording stopped at 1.5 s, the pop-up came at 2.0 s."""
+    app = FakeApp(window=(50, 200, 350, 500), kind="card", scrim=True, control=(300, 210, 340, 250), t_show=2.0)
+    opts = CheckOptions(duration_s=1.5, detect_in_probes=False, quiet_s=2.0, max_duration_s=6.0)
+    _, res = _run(app, tmp_path / "watched", options=opts)
+    assert res.coverage == "window recognised"
+    assert res.findings["close-button-works"].outcome == Outcome.PASS  # the pop-up was probed
+    tl = json.loads((tmp_path / "watched" / "fake" / "fake" / "timeline" / "timeline.json").read_text(encoding="utf-8"))
+    assert tl["meta"]["watched_until_quiet_s"] > 1.0
+    # the pop-up came ≈ 0.5 s after the recording: then the screen rested quiet_s and the watch stopped
+    assert 3.9 <= tl["frames"][-1]["t"] <= 4.6
+    # without the watch (the screen is taken as at rest after 1.5 s) the pop-up is never seen
+    opts = CheckOptions(duration_s=1.5, detect_in_probes=False, quiet_s=2.0, max_duration_s=1.5)
+    _, res = _run(app, tmp_path / "cut", options=opts)
+    assert res.coverage == "no transient screen"
+
+
+def test_quiet_since_is_the_first_frame_of_the_last_screen():
+    import numpy as np
+
+    from harness.check import quiet_since
+    from harness.device import Frame, Timeline
+
+    a, b = np.zeros((80, 40, 3), np.uint8), np.full((80, 40, 3), 200, np.uint8)
+    tl = Timeline(frames=[Frame(t=0.0, image=a), Frame(t=0.5, image=a), Frame(t=1.0, image=b), Frame(t=1.5, image=b)],
+                  density=2.0, meta={})
+    assert quiet_since(tl) == 1.0
+    assert quiet_since(Timeline(frames=[], density=2.0, meta={})) is None

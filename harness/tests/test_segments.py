@@ -232,3 +232,17 @@ def test_a_splash_whose_later_part_was_recognised_is_one_splash():
     assert len(seg.transient()) == 2
     second = _track(times.index(1.6), times.index(3.0), times, "fullscreen")
     assert missed_splashes(seg, [second]) == []
+
+
+def test_the_screen_right_under_a_popup_is_not_a_missed_splash():
+    """A pop-up over a blurred home screen: no layer is seen, so the home screen looks transient."""
+    from harness.check import missed_splashes
+
+    base = home()
+    blurred = cv2.GaussianBlur(base, (0, 0), 9)
+    blurred[150:330, 30:210] = (240, 240, 255)
+    times, images = sequence([(0.0, base), (2.0, blurred)])
+    seg = segment_frames(times, images)
+    assert seg.transitions[0].layer is None and len(seg.transient()) == 1
+    popup = _track(times.index(2.0), len(times) - 1, times, "card")
+    assert missed_splashes(seg, [popup]) == []
