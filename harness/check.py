@@ -44,7 +44,7 @@ from typing import Any, Callable, Iterator, Mapping, Sequence
 
 import numpy as np
 
-from detectors.model import Finding, FrameAnalysis, Outcome
+from detectors.model import Box, Finding, FrameAnalysis, Outcome
 from detectors.profiles import Profile, load_profile
 from detectors.registry import RULES
 from harness.device import AppResult, AppSpec, Device, DeviceError
@@ -70,6 +70,9 @@ WATCH_POLL_S = 0.1
 # showing (s) on which a missing close control is a violation (shorter: needs_review).
 TEMPORAL_WINDOW_CONFIDENCE = 0.6
 TEMPORAL_MIN_SPLASH_S = 1.0
+# Rules whose violation on a layer judged from the timeline, with no close control found in it, is
+# only needs_review: the layer may not be a pop-up at all (a toast, a banner, a tooltip).
+LAYER_DOUBTFUL_RULES = ("close-button-present", "close-button-delay")
 # A window the pixels call a pop-up with a confidence below this is weak evidence: when the timeline shows
 # it is the first screen, has no close control and stays, the temporal evidence decides (app's own screen).
 WEAK_WINDOW_CONFIDENCE = 0.6
@@ -188,7 +191,20 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
         temporal = segmentation.transient()[0]
         track = temporal_track(timeline, temporal, profile=prof, reader=reader, analyze=analyze)
         tracks = [track]
+    layer: tuple[Segment, Box] | None = None
+    if track is None and not crash:
+        app_screen = segmentation.first_app_screen()
+        layer = segmentation.layer_segment(app_screen) if app_screen is not None else None
+        if layer is not None:
+            # No window recognised, but a layer came over the app's first screen without input (a
+            # pop-up over a frosted backdrop the pixels did not take for a scrim): judge the layer
+            # as a pop-up; its controls are searched in the layer's box.
+            temporal = layer[0]
+            track = temporal_track(timeline, layer[0], profile=prof, reader=reader, analyze=analyze,
+                                   box=layer[1], kind="card")
+            tracks = [track]
     missed: list[Segment] = []
+    missed_layer: tuple[Segment, Box] | None = None
     if track is not None and temporal is None and not crash:
         # A splash the pixels missed before a recognised pop-up (开屏 → 首页弹窗): judged from the
         # timeline as one more window; the recognised window stays the one the probes act on.
@@ -198,8 +214,18 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
             extra.analysis = dataclasses.replace(
                 extra.analysis, findings=tuple(temporal_finding(f, seg) for f in extra.analysis.findings))
             tracks.append(extra)
+        # ... and a pop-up the pixels missed over the app's screen (a frosted backdrop), likewise.
+        missed_layer = missed_layer_over_app(segmentation, tracks)
+        if missed_layer is not None:
+            seg, box = missed_layer
+            extra = temporal_track(timeline, seg, profile=prof, reader=reader, analyze=analyze, box=box, kind="card")
+            found = extra.control is not None
+            extra.analysis = dataclasses.replace(extra.analysis, findings=tuple(
+                temporal_finding(f, seg, layer=box, control_found=found) for f in extra.analysis.findings))
+            tracks.append(extra)
     result.coverage = coverage(segmentation, windows=len(tracks) if temporal is None else 0,
-                               missed_transient=len(missed))
+                               missed_transient=len(missed), layer_judged=layer is not None,
+                               missed_layer=missed_layer is not None)
     if track is not None and prof.enabled("splash-duration"):
         t0 = clk.now()
         if _extend_watch(device, timeline, analyses, track, prof, clk,
@@ -254,7 +280,8 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
                      reader, tracks)
         if temporal is not None:
             for rid, f in list(findings.items()):
-                findings[rid] = temporal_finding(f, temporal)
+                findings[rid] = temporal_finding(f, temporal, layer=layer[1] if layer else None,
+                                                 control_found=track.control is not None)
 
     # Every enabled rule gets exactly one finding.
     for rid in enabled:
@@ -625,21 +652,46 @@ def missed_splashes(seg: Segmentation, tracks: Sequence[WindowTrack]) -> list[Se
     return out
 
 
-def temporal_track(timeline: Any, seg: Segment, *, profile: Profile, reader: Any = None,
-                   analyze: Callable[..., Any] | None = None) -> WindowTrack:
-    """A :class:`WindowTrack` for a transient screen that the window detector did not recognise.
+def missed_layer_over_app(seg: Segmentation, tracks: Sequence[WindowTrack]) -> tuple[Segment, Box] | None:
+    """The layer over the app's first screen (its screen and box) when no recognised window covers it.
 
-    The window is the whole screen (kind ``fullscreen``: a splash), shown from the segment's
-    first frame until the next stable screen; the key frame (the segment's middle frame) is
-    analysed with that window given, so close controls are searched and measured in it; a
-    control found is dated back through the segment (:func:`harness.segments.control_onset`).
+    A recognised window "covers" the layer when its frames reach into the layer's screen or its box
+    overlaps the layer's box by half of the smaller one: a recognised pop-up is that layer.
+    """
+    app_screen = seg.first_app_screen()
+    found = seg.layer_segment(app_screen) if app_screen is not None else None
+    if found is None:
+        return None
+    lseg, box = found
+    for t in tracks:
+        if len(t.frame_indices) > 1 and set(t.frame_indices).intersection(lseg.indices):
+            return None
+        ix = max(0, min(t.box[2], box[2]) - max(t.box[0], box[0]))
+        iy = max(0, min(t.box[3], box[3]) - max(t.box[1], box[1]))
+        smaller = min((t.box[2] - t.box[0]) * (t.box[3] - t.box[1]), (box[2] - box[0]) * (box[3] - box[1]))
+        if smaller > 0 and ix * iy >= 0.5 * smaller and t.first_t >= lseg.t_start - 0.5:
+            return None
+    return found
+
+
+def temporal_track(timeline: Any, seg: Segment, *, profile: Profile, reader: Any = None,
+                   analyze: Callable[..., Any] | None = None, box: Box | None = None,
+                   kind: str = "fullscreen") -> WindowTrack:
+    """A :class:`WindowTrack` for a screen of the timeline that the window detector did not recognise.
+
+    The window is the whole screen (kind ``fullscreen``: a transient screen judged as a splash)
+    or ``box`` (a layer over the app's screen, judged as a ``kind`` pop-up), shown from the
+    segment's first frame until the next stable screen; the key frame (the segment's middle
+    frame) is analysed with that window given, so close controls are searched and measured in
+    it; a control found is dated back through the segment (:func:`harness.segments.control_onset`).
     """
     from detectors.model import Window
     if analyze is None:
         from detectors.analyze import analyze_frame as analyze
     frame = timeline.frames[seg.key]
     h, w = frame.image.shape[:2]
-    window = Window(box=(0, 0, w, h), kind="fullscreen", confidence=TEMPORAL_WINDOW_CONFIDENCE,
+    box = tuple(int(v) for v in box) if box is not None else (0, 0, w, h)  # type: ignore[assignment]
+    window = Window(box=box, kind=kind, confidence=TEMPORAL_WINDOW_CONFIDENCE,  # type: ignore[arg-type]
                     cues={"temporal": {"t_start": seg.t_start, "t_end": seg.t_end}})
     tree = frame.ui_tree or next((timeline.frames[i].ui_tree for i in seg.indices if timeline.frames[i].ui_tree),
                                  None)
@@ -654,22 +706,35 @@ def temporal_track(timeline: Any, seg: Segment, *, profile: Profile, reader: Any
         best = max(found, key=lambda c: c.confidence)
         onset = control_onset([f.image for f in timeline.frames], best.box, seg.key, seg.start)
         control_t = timeline.frames[onset].t
-    return WindowTrack(first_t=seg.t_start, last_t=seg.last_t, ended=seg.ended, kind="fullscreen",
-                       box=(0, 0, w, h), control_first_t=control_t, analysis=analysis, key_index=seg.key,
+    return WindowTrack(first_t=seg.t_start, last_t=seg.last_t, ended=seg.ended, kind=kind,
+                       box=box, control_first_t=control_t, analysis=analysis, key_index=seg.key,
                        end_t=seg.t_end, frame_indices=list(seg.indices), control_frames=len(seg.indices) if found else 0,
                        min_control_confidence=min_conf)
 
 
-def temporal_finding(f: Finding, seg: Segment) -> Finding:
-    """A finding judged on a transient screen, saying so; a violation on a screen shown under
-    TEMPORAL_MIN_SPLASH_S is only ``needs_review`` (a page still building up looks the same)."""
-    where = (f"judged from the timeline: a full-screen picture shown {seg.t_start:.1f}–"
-             f"{seg.t_end if seg.t_end is not None else seg.last_t:.1f} s went away without input before the "
-             f"app's screen, and the window detector did not recognise it")
+def temporal_finding(f: Finding, seg: Segment, *, layer: Box | None = None, control_found: bool = True) -> Finding:
+    """A finding judged on a screen of the timeline, saying so.
+
+    A transient screen (``layer`` None): a violation on a screen shown under TEMPORAL_MIN_SPLASH_S
+    is only ``needs_review`` (a page still building up looks the same). A layer over the app's
+    screen (``layer`` its box) in which no close control was found (``control_found`` False):
+    "no close control" (LAYER_DOUBTFUL_RULES) is only ``needs_review`` — a toast, a banner or a
+    tooltip is a layer too; what was measured on a control found in it, or probed, stands.
+    """
+    end = seg.t_end if seg.t_end is not None else seg.last_t
     outcome = f.outcome
-    if outcome is Outcome.VIOLATION and seg.duration_s < TEMPORAL_MIN_SPLASH_S:
-        outcome = Outcome.NEEDS_REVIEW
-        where += f"; shown only {seg.duration_s:.1f} s (< {TEMPORAL_MIN_SPLASH_S:g} s)"
+    if layer is not None:
+        where = (f"judged from the timeline: a layer ({', '.join(str(int(v)) for v in layer)}) came over the app's "
+                 f"screen at {seg.t_start:.1f} s without input, and the window detector did not recognise it")
+        if outcome is Outcome.VIOLATION and not control_found and f.rule in LAYER_DOUBTFUL_RULES:
+            outcome = Outcome.NEEDS_REVIEW
+            where += "; no close control was found in it, and a layer need not be a pop-up"
+    else:
+        where = (f"judged from the timeline: a full-screen picture shown {seg.t_start:.1f}–{end:.1f} s went away "
+                 f"without input before the app's screen, and the window detector did not recognise it")
+        if outcome is Outcome.VIOLATION and seg.duration_s < TEMPORAL_MIN_SPLASH_S:
+            outcome = Outcome.NEEDS_REVIEW
+            where += f"; shown only {seg.duration_s:.1f} s (< {TEMPORAL_MIN_SPLASH_S:g} s)"
     if f.outcome is Outcome.NOT_APPLICABLE:
         return f
     return dataclasses.replace(f, outcome=outcome, reason=f"{f.reason}; {where}" if f.reason else where)

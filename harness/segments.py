@@ -56,6 +56,17 @@ LAYER_MIN_KEPT_AROUND = 0.8
 LAYER_DIM_RANGE = (0.15, 0.85)
 # The changed region of a layer covers at most this share of the screen (else it is a new screen).
 LAYER_MAX_AREA = 0.9
+# Frosted backdrops: Gaussian blurs (signature px, 1/8 of the frame) tried, i.e. ≈ 8-40 device px
+# (CSS blur(4px)-blur(16px) at density 2.6), and the tint's gain range (a white veil lowers contrast,
+# a dark one too; a gain above 1.1 is no scrim).
+LAYER_FROST_SIGMAS = (1.0, 2.0, 4.0)
+LAYER_FROST_GAIN = (0.2, 1.1)
+# ... tried only when more than this share of the screen is not explained as kept or dimmed; a
+# Gaussian is only an approximation of the browser's (or the OS's) blur: residuals up to this many
+# times SIGNATURE_PIXEL_TOL still show the screen through the frost.
+LAYER_FROST_TRY = 0.25
+LAYER_FROST_TOL = 1.5
+LAYER_FROST_FIT_TOLS = (4.0, 2.5, LAYER_FROST_TOL, LAYER_FROST_TOL)
 # Control dating: walking back, the control's region "jumps" (the control appeared) when more than
 # this share of its pixels changed from one frame to the next, or more than CONTROL_MAX_DRIFT from
 # the frame where it was recognised (a fade-in).
@@ -70,6 +81,8 @@ COVERAGE_WINDOW = "window recognised"
 COVERAGE_TEMPORAL = "transient screen judged without recognised window"
 COVERAGE_LAYER = "layer over the first screen not recognised as a window"
 COVERAGE_WINDOW_AND_TEMPORAL = "window recognised, and a transient screen judged without recognised window"
+COVERAGE_LAYER_JUDGED = "layer over the first screen judged as a pop-up without recognised window"
+COVERAGE_WINDOW_AND_LAYER = "window recognised, and a layer judged as a pop-up without recognised window"
 
 
 @dataclass(frozen=True)
@@ -201,6 +214,16 @@ class Segmentation:
         for tr in self.transitions[k:]:
             if tr.layer is not None:
                 return tr.layer
+            if not self.segments[tr.after].blank:
+                return None
+        return None
+
+    def layer_segment(self, seg: Segment) -> tuple[Segment, Box] | None:
+        """The screen that shows a layer over ``seg`` and the layer's box (see :meth:`layer_over`)."""
+        k = self.segments.index(seg)
+        for tr in self.transitions[k:]:
+            if tr.layer is not None:
+                return self.segments[tr.after], tr.layer
             if not self.segments[tr.after].blank:
                 return None
         return None
@@ -351,6 +374,9 @@ def layer_box(before: np.ndarray, after: np.ndarray, *, min_kept: float = LAYER_
         if LAYER_DIM_RANGE[0] <= r <= LAYER_DIM_RANGE[1] and dimmed.mean() >= min_kept:
             # a scrim: a lit pixel left as it was is part of the layer (a white card over white)
             kept = np.where(lit, dimmed, dimmed | same)
+    frosted = _frosted(a, b) if (~kept).mean() > LAYER_FROST_TRY else None
+    if frosted is not None and frosted.mean() > kept.mean():
+        kept = frosted  # the screen shows through a frosted scrim: that explains more of it
     if kept.mean() < min_kept or kept.all():
         return None
     mask = cv2.morphologyEx((~kept).astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
@@ -369,6 +395,38 @@ def layer_box(before: np.ndarray, after: np.ndarray, *, min_kept: float = LAYER_
         return None  # the screen changed all over: another screen, not a layer
     sy, sx = before.shape[0] / mask.shape[0], before.shape[1] / mask.shape[1]
     return (int(x * sx), int(y * sy), int(round((x + w) * sx)), int(round((y + h) * sy)))
+
+
+def _frosted(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
+    """Pixels of signature ``b`` that show signature ``a`` through a frosted scrim, or None.
+
+    A frosted backdrop (CSS ``backdrop-filter: blur()`` under a tinted scrim, iOS-style sheets)
+    shows the screen blurred and tinted: ``b ≈ gain · blur(a) + offset``. For each blur of
+    LAYER_FROST_SIGMAS (signature px) the gain and offset are fitted by least squares, refitted on
+    the pixels that agree within shrinking tolerances (LAYER_FROST_FIT_TOLS; the layer's own pixels
+    disagree), and the best fit's agreeing pixels are returned when the gain is a plausible tint
+    (LAYER_FROST_GAIN).
+    """
+    best: np.ndarray | None = None
+    tol = SIGNATURE_PIXEL_TOL * LAYER_FROST_TOL
+    for sigma in LAYER_FROST_SIGMAS:
+        # replicate the border: a browser's backdrop blur does not darken the screen's edges
+        blurred = cv2.GaussianBlur(a, (0, 0), sigma, borderType=cv2.BORDER_REPLICATE)
+        x, y = blurred.ravel(), b.ravel()
+        sel = np.ones_like(x, dtype=bool)
+        gain = offset = 0.0
+        # shrinking tolerances: the first fit also sees the layer's own pixels (outliers)
+        for mult in LAYER_FROST_FIT_TOLS:
+            if sel.sum() < 16 or float(np.std(x[sel])) < 1.0:
+                break
+            gain, offset = np.polyfit(x[sel], y[sel], 1)
+            sel = np.abs(y - (gain * x + offset)) <= SIGNATURE_PIXEL_TOL * mult
+        if not (LAYER_FROST_GAIN[0] <= gain <= LAYER_FROST_GAIN[1]):
+            continue
+        agree = np.abs(b - (gain * blurred + offset)) <= tol
+        if best is None or agree.mean() > best.mean():
+            best = agree
+    return best
 
 
 # ----------------------------------------------------------------------------- control dating
@@ -428,16 +486,23 @@ def control_onset(images: Sequence[np.ndarray], box: Box, found: int, first: int
 
 # ----------------------------------------------------------------------------- coverage
 
-def coverage(seg: Segmentation, *, windows: int, missed_transient: int = 0) -> str:
+def coverage(seg: Segmentation, *, windows: int, missed_transient: int = 0, layer_judged: bool = False,
+             missed_layer: bool = False) -> str:
     """What the timeline showed, in words for the verdict's ``coverage`` field.
 
     ``windows`` is the number of windows the pixel detector recognised (tracks);
-    ``missed_transient`` the transient screens judged besides them without a recognised window.
+    ``missed_transient`` the transient screens judged besides them without a recognised window;
+    ``layer_judged`` whether a layer over the first screen was judged as a pop-up without one (and
+    no window was recognised); ``missed_layer`` whether one was judged besides recognised windows.
     """
     if seg.frames == 0:
         return COVERAGE_EMPTY
+    if layer_judged:
+        return COVERAGE_LAYER_JUDGED
     if windows and missed_transient:
         return COVERAGE_WINDOW_AND_TEMPORAL
+    if windows and missed_layer:
+        return COVERAGE_WINDOW_AND_LAYER
     if windows:
         return COVERAGE_WINDOW
     if seg.transient():

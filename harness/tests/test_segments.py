@@ -235,14 +235,34 @@ def test_a_splash_whose_later_part_was_recognised_is_one_splash():
 
 
 def test_the_screen_right_under_a_popup_is_not_a_missed_splash():
-    """A pop-up over a blurred home screen: no layer is seen, so the home screen looks transient."""
+    """A pop-up whose layer the segmentation cannot see (the page behind shrinks back, iOS-style):
+    the home screen then looks transient, but it is the screen under the recognised pop-up."""
     from harness.check import missed_splashes
 
     base = home()
-    blurred = cv2.GaussianBlur(base, (0, 0), 9)
-    blurred[150:330, 30:210] = (240, 240, 255)
-    times, images = sequence([(0.0, base), (2.0, blurred)])
+    shrunk = np.full_like(base, 30)
+    small = cv2.resize(base, None, fx=0.86, fy=0.86)
+    y0, x0 = (H - small.shape[0]) // 2, (W - small.shape[1]) // 2
+    shrunk[y0:y0 + small.shape[0], x0:x0 + small.shape[1]] = (small * 0.6).astype(np.uint8)
+    shrunk[150:330, 30:210] = (240, 240, 255)
+    times, images = sequence([(0.0, base), (2.0, shrunk)])
     seg = segment_frames(times, images)
     assert seg.transitions[0].layer is None and len(seg.transient()) == 1
     popup = _track(times.index(2.0), len(times) - 1, times, "card")
     assert missed_splashes(seg, [popup]) == []
+
+
+def test_a_popup_over_a_frosted_backdrop_is_a_layer_with_the_cards_box():
+    """CSS backdrop-filter: blur() under a white veil: the page shows through blurred and paler."""
+    base = home()
+    blur = cv2.GaussianBlur(base, (0, 0), 12, borderType=cv2.BORDER_REPLICATE)  # as browsers clamp at the edge
+    frosted = (0.75 * blur + 0.25 * 255).astype(np.uint8)
+    frosted[150:330, 30:210] = (60, 60, 220)
+    frosted[170:190, 50:190] = (255, 255, 255)
+    times, images = sequence([(0.0, base), (1.6, frosted)])
+    seg = segment_frames(times, images)
+    box = seg.transitions[0].layer
+    assert box is not None
+    x1, y1, x2, y2 = box
+    assert abs(x1 - 30) <= 12 and abs(y1 - 150) <= 12 and abs(x2 - 210) <= 12 and abs(y2 - 330) <= 12
+    assert seg.transient() == [] and seg.layer_segment(seg.segments[0]) == (seg.segments[1], box)
