@@ -85,7 +85,7 @@ from detectors.registry import RULES
 # (detectors.analyze.detect_window, ...).
 from detectors.window import (MIN_SIDE_PX as WINDOW_MIN_SIDE_PX, content_box, detect_window, is_screen_shaped,
                               is_weak, promote_by_controls)
-from detectors.close_controls import WORK_PX_PER_DP, find_close_controls, find_ctas, scan_controls
+from detectors.close_controls import WORK_PX_PER_DP, find_close_controls, find_ctas, pin_frame, scan_controls
 from detectors.ocr import is_ad_text, is_close_text
 from detectors.ui_controls import ad_cue, controls_from_ui_tree, merge_controls
 from detectors.measure import measure_control
@@ -223,7 +223,10 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
 
-    bgr = as_bgr(frame, name="frame")
+    # a view of our own: pinned for the scan cache's fingerprint (hashed once for all scans of
+    # this call); no one else holds this object, so nothing can change it while it is pinned
+    bgr = as_bgr(frame, name="frame").view()
+    pin_frame(bgr)
     h, w = int(bgr.shape[0]), int(bgr.shape[1])
     if density is None:
         dens, estimated = estimate_density(w, h), True

@@ -262,6 +262,8 @@ def main(argv: Iterable[str] | None = None) -> int:
                          "times are then each stage's own")
     ap.add_argument("--ocr-threads", type=int, default=None,
                     help="onnxruntime threads of the OCR reader (default: the TextReader default)")
+    ap.add_argument("--cv2-threads", type=int, default=None,
+                    help="cv2.setNumThreads for the run (default: OpenCV's own, one per core)")
     ap.add_argument("--json", type=Path, default=None, help="also write the raw figures here")
     args = ap.parse_args(list(argv) if argv is not None else None)
 
@@ -273,6 +275,8 @@ def main(argv: Iterable[str] | None = None) -> int:
     from detectors.profiles import load_profile
     from detectors.verifier import default_verifier
 
+    if args.cv2_threads is not None:
+        cv2.setNumThreads(args.cv2_threads)
     if args.serial and hasattr(analyze, "VERIFIER_CONCURRENT"):
         analyze.VERIFIER_CONCURRENT = False
 
