@@ -6,13 +6,15 @@ Stages, each timed in ms (``FrameAnalysis.timings_ms``):
 ``window``    :func:`detectors.window.detect_window`, then (when it found nothing) the
               evidence-fusion probe below
 ``verifier``  :func:`detectors.verifier.detect_controls`: whole-frame proposals scored by the
-              learned CNN (see "Learned verifier" below)
+              learned CNN (see "Learned verifier" below); by default on a thread of its own
+              alongside the window and control stages (``VERIFIER_CONCURRENT``): then this is
+              its own run time and ``verifier_wait`` the time the main path waited for it
 ``controls``  :func:`detectors.close_controls.find_close_controls` (+ UI-tree named controls,
               :mod:`detectors.ui_controls`), merged with the verifier's detections
 ``ctas``      :func:`detectors.close_controls.find_ctas`
 ``measure``   :func:`detectors.measure.measure_control`, per control
 ``rules``     :func:`detectors.rules.judge_static`
-``total``     the whole call
+``total``     the whole call (stages may overlap: their times need not add up to it)
 
 Evidence fusion. :func:`~detectors.window.detect_window` sees layout only (panels over a
 scrim, full-bleed splash cues), so it misses interstitials without a scrim, full-screen

@@ -15,11 +15,17 @@ Frames
 
 What is timed
     :func:`detectors.analyze.analyze_frame` with OCR on (the shared reader) and the learned
-    verifier on, as ``splashcheck scan`` runs it. Every frame starts cold: the control
-    finder's per-frame scan cache and the OCR reader's result cache are emptied before it, so
-    no frame is served from another's work. Per stage: the stage's own wall time
-    (``FrameAnalysis.timings_ms``) and CPU time of the process (``time.process_time``, all
-    threads: OCR and onnxruntime may use two) through :data:`detectors.analyze.stage_listener`.
+    verifier on, as ``splashcheck scan`` runs it (profile loaded once, as ``scan`` and ``eval``
+    do). Every frame starts cold: the control finder's per-frame scan cache and the OCR
+    reader's result cache are emptied before it, so no frame is served from another's work.
+    ``total`` is the whole call: wall (``time.perf_counter``) and CPU of the process, all
+    threads (``time.process_time``). Per stage: the stage's wall time
+    (``FrameAnalysis.timings_ms``) and the process CPU time while it ran, through
+    :data:`detectors.analyze.stage_listener`. With the verifier on its own thread (the
+    default, :data:`detectors.analyze.VERIFIER_CONCURRENT`) the stages overlap: ``verifier``
+    is that thread's own wall / CPU time, ``verifier_wait`` how long the main path waited for
+    it, and the other stages' CPU includes the verifier thread's work done meanwhile; run
+    with ``--serial`` for each stage's own CPU time.
     The verifier stage is also split (a second, separate pass over the same frames):
     ``proposals`` (:func:`detectors.proposals.propose`), ``crops``
     (:func:`detectors.verifier.crop_batch`), ``onnx`` (the model's ``score``).
