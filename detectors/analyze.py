@@ -161,7 +161,7 @@ VERIFIER_OCR_MIN_SCORE = 0.5
 # Run the verifier stage on a thread of its own, alongside the window and control stages (its
 # result does not depend on them, nor theirs on it until they merge): the frame's wall time is
 # then about the longer of the two paths rather than their sum, on a machine with a free core.
-# CPU time is the same either way. False: run it on the caller's thread when first needed.
+# CPU time is the same either way. False: run it on the caller's thread after the window stage.
 VERIFIER_CONCURRENT = True
 
 stage_listener: Callable[[str, float, float], None] | None = None
@@ -257,7 +257,7 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
     # The learned verifier shares nothing with the hand-made finders, and its result is needed
     # only after them (_promote after its own search, merge_verified after the calls to action):
     # with VERIFIER_CONCURRENT it runs on a thread of its own alongside the window and control
-    # stages (cv2, onnxruntime and the OCR release the GIL), else when first needed. Its result
+    # stages (cv2, onnxruntime and the OCR release the GIL), else after the window stage. Its result
     # is the same either way (pure functions of the frame). Not run at all where it cannot be
     # used: the stage is off, or no window was given and the frame is below the window stage's
     # minimum side (then detect_window, the UI-tree cue and _promote all give no window).
@@ -312,6 +312,8 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
             window = None
     else:
         promote = False  # the caller's window (the launch timeline's): judged as given
+    if background is None:
+        verified()  # on the caller's thread: right after the window stage (its own stage time)
     probed: list[CloseControl] | None = None
     if window is None and promote and "window" not in failed and (ui_tree or activity):
         # the tree names an ad SDK on screen: the screen is its window, the pixels measure the rest
