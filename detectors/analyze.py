@@ -6,13 +6,15 @@ Stages, each timed in ms (``FrameAnalysis.timings_ms``):
 ``window``    :func:`detectors.window.detect_window`, then (when it found nothing) the
               evidence-fusion probe below
 ``verifier``  :func:`detectors.verifier.detect_controls`: whole-frame proposals scored by the
-              learned CNN (see "Learned verifier" below)
+              learned CNN (see "Learned verifier" below); by default on a thread of its own
+              alongside the window and control stages (``VERIFIER_CONCURRENT``): then this is
+              its own run time and ``verifier_wait`` the time the main path waited for it
 ``controls``  :func:`detectors.close_controls.find_close_controls` (+ UI-tree named controls,
               :mod:`detectors.ui_controls`), merged with the verifier's detections
 ``ctas``      :func:`detectors.close_controls.find_ctas`
 ``measure``   :func:`detectors.measure.measure_control`, per control
 ``rules``     :func:`detectors.rules.judge_static`
-``total``     the whole call
+``total``     the whole call (stages may overlap: their times need not add up to it)
 
 Evidence fusion. :func:`~detectors.window.detect_window` sees layout only (panels over a
 scrim, full-bleed splash cues), so it misses interstitials without a scrim, full-screen
@@ -79,6 +81,7 @@ that ``controls`` and ``measurements`` stay aligned.
 from __future__ import annotations
 
 import math
+import threading
 import time
 
 import numpy as np
@@ -95,7 +98,7 @@ from detectors.registry import RULES
 # (detectors.analyze.detect_window, ...).
 from detectors.window import (MIN_SIDE_PX as WINDOW_MIN_SIDE_PX, content_box, detect_window, is_screen_shaped,
                               is_weak, promote_by_controls)
-from detectors.close_controls import WORK_PX_PER_DP, find_close_controls, find_ctas, scan_controls
+from detectors.close_controls import WORK_PX_PER_DP, find_close_controls, find_ctas, pin_frame, scan_controls
 from detectors.ocr import is_ad_text, is_close_text
 from detectors.ui_controls import ad_cue, controls_from_ui_tree, merge_controls
 from detectors.measure import measure_control
@@ -167,6 +170,17 @@ VERIFIER_ADD_X = False
 VERIFIER_OCR_MAX = 3
 VERIFIER_OCR_MIN_SCORE = 0.5
 
+# Run the verifier stage on a thread of its own, alongside the window and control stages (its
+# result does not depend on them, nor theirs on it until they merge): the frame's wall time is
+# then about the longer of the two paths rather than their sum, on a machine with a free core.
+# CPU time is the same either way. False: run it on the caller's thread after the window stage.
+VERIFIER_CONCURRENT = True
+
+stage_listener: Callable[[str, float, float], None] | None = None
+"""Instrumentation hook (``python -m detectors.bench``): when set, called after every stage
+with ``(stage, wall_ms, cpu_ms)`` (CPU time of the whole process, ``time.process_time``).
+``None`` (the default) costs nothing."""
+
 
 def analyze_frame(frame: object, *, density: float | None = None, profile: Profile | str | None = None,
                   ui_tree: Sequence[UiNode] | None = None, reader: Any = None,
@@ -228,7 +242,10 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
     t_start = time.perf_counter()
     timings: dict[str, float] = {}
 
-    bgr = as_bgr(frame, name="frame")
+    # a view of our own: pinned for the scan cache's fingerprint (hashed once for all scans of
+    # this call); no one else holds this object, so nothing can change it while it is pinned
+    bgr = as_bgr(frame, name="frame").view()
+    pin_frame(bgr)
     h, w = int(bgr.shape[0]), int(bgr.shape[1])
     if density is None:
         dens, estimated = estimate_density(w, h), True
@@ -240,6 +257,8 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
     failed: dict[str, str] = {}  # stage -> error text
 
     def stage(name: str, fn: Callable[[], Any], default: Any) -> Any:
+        listener = stage_listener
+        c0 = time.process_time() if listener is not None else 0.0
         t0 = time.perf_counter()
         try:
             return fn()
@@ -247,7 +266,52 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
             failed[name] = _error_text(exc)
             return default
         finally:
-            timings[name] = round(timings.get(name, 0.0) + _ms(t0), 3)
+            ms = _ms(t0)
+            timings[name] = round(timings.get(name, 0.0) + ms, 3)
+            if listener is not None:
+                listener(name, ms, (time.process_time() - c0) * 1000.0)
+
+    # The learned verifier shares nothing with the hand-made finders, and its result is needed
+    # only after them (_promote after its own search, merge_verified after the calls to action):
+    # with VERIFIER_CONCURRENT it runs on a thread of its own alongside the window and control
+    # stages (cv2, onnxruntime and the OCR release the GIL), else after the window stage. Its result
+    # is the same either way (pure functions of the frame). Not run at all where it cannot be
+    # used: the stage is off, or no window was given and the frame is below the window stage's
+    # minimum side (then detect_window, the UI-tree cue and _promote all give no window).
+    background: _Background | None = None
+    verifier_job: Callable[[], list[CloseControl]] | None = None
+    if verifier is not False and (window is not None or min(w, h) >= WINDOW_MIN_SIDE_PX):
+        scorer = default_verifier() if verifier is None or verifier is True else verifier
+
+        def run_verifier() -> list[CloseControl]:
+            return to_controls(detect_controls(bgr, density=dens, scorer=scorer))
+
+        verifier_job = run_verifier
+        if VERIFIER_CONCURRENT:
+            background = _Background(run_verifier)
+    resolved: list[list[CloseControl]] = []
+
+    def verified() -> list[CloseControl]:
+        """The verifier's controls (waiting for its thread); ``[]`` when off or crashed."""
+        if not resolved:
+            if background is not None:
+                t0 = time.perf_counter()
+                out, err, own_ms, own_cpu_ms = background.result()
+                timings["verifier"] = round(own_ms, 3)  # its own run time (alongside the others)
+                timings["verifier_wait"] = round(_ms(t0), 3)  # how long the main path waited for it
+                if stage_listener is not None:
+                    stage_listener("verifier", own_ms, own_cpu_ms)
+                if err is not None:
+                    failed["verifier"] = err
+            elif verifier_job is not None:
+                out = stage("verifier", verifier_job, [])
+            else:
+                out = []
+            if failed.pop("verifier", None) is not None:
+                timings["verifier_error"] = 1.0  # not fatal: the hand-made finders still run
+                out = []
+            resolved.append(out)
+        return resolved[0]
 
     cascade = CASCADE if text_cascade is True else (text_cascade or None)
     partial = not is_screen_shaped(w, h)
@@ -266,13 +330,8 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
             window = None
     else:
         promote = False  # the caller's window (the launch timeline's): judged as given
-    verified: list[CloseControl] = []
-    if verifier is not False:
-        scorer = default_verifier() if verifier is None or verifier is True else verifier
-        verified = stage("verifier", lambda: to_controls(detect_controls(bgr, density=dens, scorer=scorer)), [])
-        if "verifier" in failed:
-            timings["verifier_error"] = 1.0  # not fatal: the hand-made finders still run
-            failed.pop("verifier")
+    if background is None:
+        verified()  # on the caller's thread: right after the window stage (its own stage time)
     probed: list[CloseControl] | None = None
     if window is None and promote and "window" not in failed and (ui_tree or activity):
         # the tree names an ad SDK on screen: the screen is its window, the pixels measure the rest
@@ -308,8 +367,8 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
                 bgr, ui_tree, window=window, density=dens, activity=activity)), controls)
         ctas = [tuple(int(v) for v in b) for b in  # type: ignore[misc]
                 (stage("ctas", lambda: find_ctas(bgr, window=window, density=dens, reader=reader), []) or [])]
-        if verified and probed is None:
-            controls = merge_verified(controls, _near_window(verified, window, dens), ctas=ctas,
+        if probed is None and verified():
+            controls = merge_verified(controls, _near_window(verified(), window, dens), ctas=ctas,
                                       confirm=_ocr_confirmer(bgr, reader))
         if not controls and probed is None and cascade is not None and reader is not None \
                 and not {"controls", "ctas"} & set(failed):
@@ -355,6 +414,8 @@ def analyze_frame(frame: object, *, density: float | None = None, profile: Profi
     # FrameAnalysis keeps controls and measurements aligned: a control that could not be
     # measured is left out (its error is in the findings' reasons).
     kept = [(c, m) for c, m in zip(controls, measurements) if m is not None]
+    if background is not None:
+        verified()  # joins the thread (no thread outlives the call) and records its timings
     ctrl_out = tuple(c for c, _ in kept)
     meas_out = tuple(m for _, m in kept)
     timings["total"] = round(_ms(t_start), 3)
@@ -475,14 +536,17 @@ def _cascade(bgr: Any, window: Window, dens: float, reader: Any, params: Cascade
     return more
 
 
-def _promote(bgr: Any, dens: float, reader: Any, verified: Sequence[CloseControl] = (), *,
+def _promote(bgr: Any, dens: float, reader: Any,
+             verified: Sequence[CloseControl] | Callable[[], Sequence[CloseControl]] = (), *,
              partial: bool = False, weak: Window | None = None, cascade: CascadeParams | None = None,
              timings: dict[str, float] | None = None) -> tuple[Window, list[CloseControl]] | None:
     """The promoted window and the controls found in it, or None.
 
     ``verified``: the learned verifier's detections over the whole frame (merged with the
     hand-made finders' controls by :func:`merge_verified`; a verified × also counts for
-    promotion, gated by :func:`~detectors.window.promote_by_controls`).
+    promotion, gated by :func:`~detectors.window.promote_by_controls`), or a function that
+    returns them, called only after the hand-made search (the verifier may still be running
+    on its own thread).
     ``partial``: the image is not screen-shaped (a capture cropped to the dialog): the whole
     image is searched as a ``card`` (text lines through the OCR's detector too), and any
     confident dismiss control makes it the pop-up it was cropped from.
@@ -507,6 +571,8 @@ def _promote(bgr: Any, dens: float, reader: Any, verified: Sequence[CloseControl
         probe = Window(box=box, kind="fullscreen", confidence=0.0, cues={"probe": True})
     controls = list(find_close_controls(bgr, window=probe, density=dens, reader=reader) or [])
     use_cascade = cascade is not None and reader is not None
+    if callable(verified):
+        verified = verified()
     if partial:
         controls = merge_verified(controls, verified, confirm=_ocr_confirmer(bgr, reader))
         good = [c for c in controls if c.confidence >= PARTIAL_MIN_CONF]
@@ -639,6 +705,33 @@ def _corner_rescan(bgr: Any, window: Window, dens: float, found: Sequence[CloseC
             b = c.box
             out.append(replace(c, box=(b[0] + r[0], b[1] + r[1], b[2] + r[0], b[3] + r[1])))
     return out
+
+
+class _Background:
+    """A function run on a daemon thread of its own; :meth:`result` waits for it.
+
+    Returns ``(value, error text or None, wall ms, CPU ms of that thread)``; an exception in
+    the function is caught and returned as text (the verifier stage is never fatal).
+    """
+
+    def __init__(self, fn: Callable[[], Any]) -> None:
+        self._fn = fn
+        self._out: tuple[Any, str | None, float, float] = (None, None, 0.0, 0.0)
+        self._thread = threading.Thread(target=self._run, name="analyze-verifier", daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        t0, c0 = time.perf_counter(), time.thread_time()
+        value, err = None, None
+        try:
+            value = self._fn()
+        except Exception as exc:  # noqa: BLE001 - reported to the caller, who records it
+            err = _error_text(exc)
+        self._out = (value, err, _ms(t0), (time.thread_time() - c0) * 1000.0)
+
+    def result(self) -> tuple[Any, str | None, float, float]:
+        self._thread.join()
+        return self._out
 
 
 def _check_density(density: object) -> float:

@@ -37,6 +37,12 @@ REC_LINE_HEIGHT_PX = 48
 # Full detection on a crop: longest side scaled down to this (the det model's cost grows
 # with area; 960 keeps button text of a phone screen readable).
 DET_MAX_SIDE_PX = 960
+# ONNX Runtime intra-op threads of a reader. One: the recogniser's batches are small (≤ 6
+# lines of 48 × 320 px, ≈ 20 ms of CPU each), so a second thread mostly waits and spins;
+# measured back to back on this 2-core machine (python -m detectors.bench, corpus, loaded):
+# 2 threads 518 ms CPU / 766 ms wall median per frame, 1 thread 331 / 484, the same texts
+# (the verifier stage and the other cores' users keep the other core busy anyway).
+OCR_THREADS = 1
 # Results kept in the per-reader cache (keyed by crop content).
 CACHE_SIZE = 256
 # Recognised text below this score is dropped.
@@ -77,7 +83,7 @@ class TextReader:
     Parameters
     ----------
     threads : int
-        ONNX Runtime intra-op threads (the farm shares cores between sessions).
+        ONNX Runtime intra-op threads (default :data:`OCR_THREADS`).
     engine : object, optional
         A ready engine with RapidOCR's call signature (tests inject fakes).
 
@@ -87,7 +93,7 @@ class TextReader:
     re-entrant through RapidOCR's wrappers).
     """
 
-    def __init__(self, *, threads: int = 2, engine: Any | None = None) -> None:
+    def __init__(self, *, threads: int = OCR_THREADS, engine: Any | None = None) -> None:
         if threads < 1:
             raise ValueError(f"threads must be >= 1, got {threads!r}")
         self._threads = threads

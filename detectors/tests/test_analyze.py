@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 
@@ -235,6 +237,61 @@ def test_verifier_false_skips_the_stage_and_a_crash_is_not_fatal(monkeypatch):
     b = analyze_frame(_frame(), density=2.625, verifier=object())
     assert b.controls == (X,) and b.timings_ms["verifier_error"] == 1.0
     assert all(f.outcome is not Outcome.NOT_RUN for f in b.findings)
+
+
+def test_a_slow_verifier_on_its_own_thread_still_feeds_promotion(monkeypatch):
+    # the verifier thread finishes long after the hand-made search: _promote waits for it
+    import time as _time
+
+    corner = CloseControl(box=(990, 60, 1060, 130), kind="x_icon", confidence=0.95)
+    fakes = Fakes(monkeypatch, window=None, controls=(), verified=(corner,))
+    fast = fakes.detect_controls
+
+    def slow(frame, **kwargs):
+        _time.sleep(0.2)
+        return fast(frame, **kwargs)
+
+    monkeypatch.setattr(an, "detect_controls", slow)
+    assert an.VERIFIER_CONCURRENT
+    a = analyze_frame(_frame(), density=2.625, verifier=object(), status_bar_expected=False)
+    assert a.popup and a.window.cues["promoted_by"]["reason"] == "corner_x" and a.controls == (corner,)
+    assert a.timings_ms["verifier"] >= 190 and a.timings_ms["verifier_wait"] > 0
+
+
+def test_a_crash_on_the_verifier_thread_is_not_fatal(monkeypatch):
+    Fakes(monkeypatch, window=None, controls=())
+
+    def boom(*args, **kwargs):
+        raise RuntimeError("model missing")
+
+    monkeypatch.setattr(an, "detect_controls", boom)
+    a = analyze_frame(_frame(), density=2.625, verifier=object(), status_bar_expected=False)
+    assert a.timings_ms["verifier_error"] == 1.0 and not a.popup
+    assert all(f.outcome is not Outcome.NOT_RUN for f in a.findings)
+
+
+def test_the_verifier_is_not_run_where_its_result_cannot_be_used(monkeypatch):
+    fakes = Fakes(monkeypatch, window=None, controls=())
+    analyze_frame(_frame(12, 40), density=2.0, verifier=object())  # below the window stage's minimum
+    assert "detect_controls" not in fakes.calls
+    analyze_frame(_frame(12, 40), density=2.0, verifier=object(), window=WINDOW)  # a given window: used
+    assert len(fakes.calls["detect_controls"]) == 1
+
+
+@pytest.mark.parametrize("badge", [True, False])
+def test_concurrent_and_serial_verifier_give_the_same_analysis(monkeypatch, badge):
+    """Real stack (real ONNX model, no OCR): the thread changes the timings only."""
+    img = _phone_page()
+    if badge:
+        _x_badge(img, 1020, 123, 39, (140, 40, 110), (255, 255, 255), 7)
+    runs = {}
+    for concurrent in (True, False):
+        monkeypatch.setattr(an, "VERIFIER_CONCURRENT", concurrent)
+        a = analyze_frame(img, density=D, reader=_NoOcr())
+        assert "verifier" in a.timings_ms and ("verifier_wait" in a.timings_ms) is concurrent
+        runs[concurrent] = replace(a, timings_ms={})
+    assert runs[True] == runs[False]
+    assert runs[True].popup is badge
 
 
 def test_probe_crash_is_a_window_stage_crash(monkeypatch):

@@ -389,3 +389,21 @@ def test_corpus_close_control_recall_precision_and_size(reader):
     assert recall >= CORPUS_MIN_RECALL, f"recall {recall:.3f} ({tp}/{n_label})"
     assert precision >= CORPUS_MIN_PRECISION, f"precision {precision:.3f} ({tp}/{n_pred})"
     assert statistics.median(size_err) <= CORPUS_MAX_SIZE_ERR_DP
+
+
+def test_a_pinned_frame_is_hashed_once_and_other_arrays_as_before(monkeypatch):
+    calls = []
+    real = cc._hash_frame
+    monkeypatch.setattr(cc, "_hash_frame", lambda f: calls.append(1) or real(f))
+    a = np.random.default_rng(0).integers(0, 256, (64, 48, 3), dtype=np.uint8)
+    b = a.copy()
+    cc.pin_frame(a)
+    assert cc._fingerprint(a) == cc._fingerprint(a) == cc._fingerprint(b)  # same pixels, same key
+    assert len(calls) == 2  # a once (pinned), b unpinned
+    b[0, 0, 0] ^= 1
+    assert cc._fingerprint(b) != cc._fingerprint(a)
+    del a  # the pinned array is gone: a new array at the same address is hashed afresh
+    c = b.copy()
+    n = len(calls)
+    cc._fingerprint(c), cc._fingerprint(c)
+    assert len(calls) == n + 2

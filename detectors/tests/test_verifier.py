@@ -19,8 +19,8 @@ import pytest
 from PIL import Image, ImageDraw, ImageFont
 
 from detectors.verifier import (CLASSES, CROP_PX, MODEL_PATH, Detection, Verifier, VerifierParams, crop_batch,
-                                detect_controls, select, to_controls)
-from detectors.proposals import Proposal
+                                crop_regions, detect_controls, select, to_controls)
+from detectors.proposals import Proposal, propose
 
 TEST_SEED = 5150
 REFERENCE = MODEL_PATH.with_name("close_verifier_reference.npz")
@@ -89,6 +89,37 @@ def test_crops_are_standardised_and_sized():
     assert crops.shape == (2, 1, CROP_PX, CROP_PX) and crops.dtype == np.float32
     assert abs(float(crops[0].mean())) < 1e-3
     np.testing.assert_allclose(extras[0], [np.log2(25 / 16)] * 2, atol=1e-5)
+
+
+def _crops_one_by_one(frame, boxes, density):
+    """The per-crop reference of crop_batch's crops (its loop before the batched standardisation)."""
+    gray = cv2.cvtColor(frame, cv2.COLOR_BGR2GRAY)
+    H, W = gray.shape
+    out = np.zeros((len(boxes), 1, CROP_PX, CROP_PX), np.float32)
+    for i, (x1, y1, x2, y2) in enumerate(crop_regions(np.asarray(boxes, np.float32), density)):
+        ix1, iy1 = int(np.floor(x1)), int(np.floor(y1))
+        ix2, iy2 = max(ix1 + 2, int(np.ceil(x2))), max(iy1 + 2, int(np.ceil(y2)))
+        cx1, cy1, cx2, cy2 = max(0, ix1), max(0, iy1), min(W, ix2), min(H, iy2)
+        if cx2 - cx1 < 1 or cy2 - cy1 < 1:
+            continue
+        sub = cv2.copyMakeBorder(gray[cy1:cy2, cx1:cx2], cy1 - iy1, iy2 - cy2, cx1 - ix1, ix2 - cx2,
+                                 cv2.BORDER_REPLICATE)
+        interp = cv2.INTER_AREA if sub.shape[0] > CROP_PX or sub.shape[1] > CROP_PX else cv2.INTER_LINEAR
+        g = cv2.resize(sub, (CROP_PX, CROP_PX), interpolation=interp).astype(np.float32)
+        out[i, 0] = (g - g.mean()) / (g.std() + 8.0)
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_batched_crops_equal_the_one_by_one_crops_bit_for_bit(seed):
+    # the batch standardisation must not change a single value the model sees
+    rng = np.random.default_rng(seed)
+    img = _photo_screen(rng, 1080, 2400) if seed == 1 else _popup(rng, 1080, 2400)[0]
+    boxes = [p.box for p in propose(img, density=2.625)] + [(-40, -40, 12, 12), (1070, 2390, 1120, 2440)]
+    crops, _ = crop_batch(img, boxes, density=2.625)
+    ref = _crops_one_by_one(img, boxes, 2.625)
+    assert len(boxes) > 20
+    assert np.array_equal(crops.view(np.uint32), ref.view(np.uint32))
 
 
 def test_select_keeps_one_control_per_place_preferring_the_badge_over_its_glyph():
