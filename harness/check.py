@@ -78,8 +78,6 @@ LAYER_DOUBTFUL_RULES = ("close-button-present", "close-button-delay")
 WEAK_WINDOW_CONFIDENCE = 0.6
 # A full-screen first screen without close control still there this long after launch (s) is the app's own.
 STAYS_WATCH_S = 12.0
-# A fast capture whose first stable screen is blank this long (s) before any content lost its paints.
-LOST_PAINTS_BLANK_S = 2.0
 
 Progress = Callable[[str], None]
 
@@ -158,15 +156,10 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
 
     # 1. launch timeline
     t0 = clk.now()
+    # (a fast capture that lost the first paints is recorded again by polling: record_launch)
     timeline = record_launch(device, app, duration_s=opts.duration_s, fps=opts.fps, clock=clk)
     # The second line of evidence: how the screen changed (stable screens, transitions without input).
     segmentation = segment_timeline(timeline)
-    if _lost_paints(timeline, segmentation):
-        # A screencast sends frames only on repaints; on a busy host it can lose the first screens and
-        # show a long blank page, then the app. Record the launch again by polling screenshots.
-        timeline = record_launch(device, app, duration_s=opts.duration_s, fps=opts.fps, clock=clk, fast=False)
-        timeline.meta["re_recorded"] = "a fast capture showed a long blank screen before the first content"
-        segmentation = segment_timeline(timeline)
     if watch_until_quiet(device, timeline, quiet_s=opts.quiet_s, until_s=opts.max_duration_s, clock=clk):
         segmentation = segment_timeline(timeline)
     step("timeline", t0)
@@ -575,15 +568,6 @@ def _no_window_policy(seg: Segmentation, crash: str | None, timeline: Any, opts:
             f"({n_screens} stable screen{'s' if n_screens != 1 else ''}, no transient screen, nothing layered "
             f"over it) and no window was recognised in the first "
             f"{timeline.meta.get('duration_s', opts.duration_s)} s ({len(timeline.frames)} frames)"), _not_applicable
-
-
-def _lost_paints(timeline: Any, seg: Segmentation) -> bool:
-    """A fast capture (segmented as ``seg``) that shows a blank screen for LOST_PAINTS_BLANK_S
-    or more, then content."""
-    if timeline.meta.get("mode") != "capture" or not timeline.frames:
-        return False
-    return bool(seg.segments) and seg.segments[0].blank and seg.segments[0].ended and \
-        seg.segments[0].duration_s >= LOST_PAINTS_BLANK_S
 
 
 def align_to_segment(track: WindowTrack, seg: Segmentation, timeline: Any) -> None:

@@ -46,6 +46,10 @@ WEBP_QUALITY = 85
 # A fast capture is asked for this many times the target rate (it thins by itself); ≈ 8 MB a
 # decoded 1082×2402 frame keeps this small.
 CAPTURE_OVERSAMPLE = 2
+# A fast capture whose first stable screen is blank for this long (s) and then shows content lost
+# the first paints (a screencast sends frames only on repaints, and a busy host can drop them):
+# the launch is recorded again by polling screenshots.
+LOST_PAINTS_BLANK_S = 2.0
 
 
 class Clock(Protocol):
@@ -138,6 +142,10 @@ def record_launch(device: Device, app: AppSpec, *, duration_s: float = 6.0, fps:
             frames = []
         else:
             frames = fill_gaps(checked, fps, duration_s)
+            if fallback_poll and lost_first_paints(frames):
+                meta = {"mode": "poll", "frames_received": len(raw),
+                        "re_recorded": "a fast capture showed a long blank screen before the first content"}
+                frames = []
     if not frames:
         t0 = clk.now()
         device.launch(app)
@@ -161,6 +169,17 @@ def record_launch(device: Device, app: AppSpec, *, duration_s: float = 6.0, fps:
         meta["t0_epoch"] = round(time.time() - (time.monotonic() - t0), 4)
     meta.setdefault("status_bar", shows_status_bar(str(getattr(device, "platform", "android"))))
     return Timeline(frames=frames, density=float(getattr(device, "density", 1.0) or 1.0), meta=meta)
+
+
+def lost_first_paints(frames: list[Frame]) -> bool:
+    """A captured launch whose first stable screen is blank for LOST_PAINTS_BLANK_S or more, then content."""
+    if len(frames) < 2:
+        return False
+    from harness.segments import segment_frames  # segments builds on tracking, which reads timelines
+
+    seg = segment_frames([f.t for f in frames], [f.image for f in frames])
+    first = seg.segments[0] if seg.segments else None
+    return first is not None and first.blank and first.ended and first.duration_s >= LOST_PAINTS_BLANK_S
 
 
 def _poll(device: Device, t0: float, *, duration_s: float, fps: float, ui_trees: bool, ui_every: int,

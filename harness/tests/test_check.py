@@ -311,10 +311,9 @@ def test_a_track_recognised_late_starts_where_its_screen_started():
     check_mod.align_to_segment(tr, segment_timeline(tl), tl)
     assert tr.first_t == pytest.approx(0.4) and tr.frame_indices[0] == 2
     assert tr.delay_s == pytest.approx(0.0)
-    assert not check_mod._lost_paints(tl, segment_timeline(tl))  # 0.4 s of blank is a page loading
-    long_blank = Timeline(frames=[Frame(t=k * 0.2, image=blank if k < 15 else splash) for k in range(20)],
-                          density=2.0, meta={"mode": "capture"})
-    assert check_mod._lost_paints(long_blank, segment_timeline(long_blank))
+    from harness.timeline import lost_first_paints
+    assert not lost_first_paints(frames)  # 0.4 s of blank is a page loading
+    assert lost_first_paints([Frame(t=k * 0.2, image=blank if k < 15 else splash) for k in range(20)])
 
 
 def test_a_clear_pop_up_without_close_is_still_judged_as_one(tmp_path):

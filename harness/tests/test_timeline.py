@@ -156,3 +156,24 @@ def test_a_lossy_capture_is_recorded_again_by_polling():
     assert tl.meta["mode"] == "poll" and tl.meta["capture_lost_repaints"]
     assert dev.launches == 2
     assert all(f.image.min() < 255 for f in tl.frames)  # every frame shows the app, none the blank
+
+
+class BlankFirstCaptureDevice(FakeDevice):
+    """A capture that lost the splash's paints: a blank page for 3 s, then the app's screen."""
+
+    def capture(self, app, duration_s, *, fps, ui_every):
+        self.launch(app)
+        self.clock.sleep(duration_s)
+        blank = np.full((800, 400, 3), 255, np.uint8)
+        return [Frame(t=k * 0.1, image=blank if k < 30 else self.render()) for k in range(int(duration_s * 10))]
+
+
+def test_a_capture_that_lost_its_first_paints_is_recorded_again_by_polling():
+    dev = BlankFirstCaptureDevice(FakeApp(t_show=0.0))
+    tl = record_launch(dev, APP, duration_s=4.0, fps=5.0, clock=dev.clock)
+    assert tl.meta["mode"] == "poll" and "blank" in tl.meta["re_recorded"]
+    assert dev.launches == 2
+    # without the fallback the blank start stays (what a caller that wants the raw capture gets)
+    dev = BlankFirstCaptureDevice(FakeApp(t_show=0.0))
+    tl = record_launch(dev, APP, duration_s=4.0, fps=5.0, clock=dev.clock, fallback_poll=False)
+    assert tl.meta["mode"] == "capture" and dev.launches == 1
