@@ -11,7 +11,9 @@ The verdict JSON (``<out>/verdict.json``)::
      "runs": [{"device": "<name>", "app": "<as given>", "app_id": "<id>", "error": null | "...",
                "coverage": "window recognised | transient screen judged without recognised window |
                             window recognised, and a transient screen judged without recognised window |
-                            no transient screen | layer over the first screen not recognised as a window | ...",
+                            layer over the first screen judged as a pop-up without recognised window |
+                            window recognised, and a layer judged as a pop-up without recognised window |
+                            no transient screen | detectors failed | ...",
                "rules": {"<rule id>": {"outcome": "violation|needs_review|pass|not_applicable|not_run",
                                        "impact": "minor|moderate|serious|critical",
                                        "measured": {"<key with unit suffix>": ..},
