@@ -355,9 +355,13 @@ def _run_hot_zone(j: _Judging) -> HotZoneProbe:
     frames = j.timeline.frames
     tree = frames[j.track.key_index].ui_tree or next(
         (frames[i].ui_tree for i in j.track.frame_indices if frames[i].ui_tree), None)
+    shake = j.probes.get("shake")
+    handover = getattr(shake, "launch", None)  # the shake ran first and left the window up
+    if shake is not None:
+        shake.launch = None  # one use
     hz = probe_hot_zone(j.device, j.app, j.track, j.key_img, max_launches=j.opts.hot_zone_launches,
                         max_taps=j.opts.hot_zone_taps, density=j.timeline.density, clock=j.clk, ui_tree=tree,
-                        detect=j.detect)
+                        detect=j.detect, launch=handover)
     j.result.artifacts["hot_zone"] = json.dumps(_hot_json(hz))
     if hz.ran and hz.fraction is not None:
         j.result.artifacts["hot_zone_map"] = _write_image(j.folder / f"hot_zone.{j.opts.image_ext}",
@@ -511,10 +515,11 @@ LAUNCH_RULES: dict[str, LaunchRule] = {
     "splash-duration": LaunchRule("segment", _judge_duration),
     "close-button-works": LaunchRule("probe:close", _judge_works),
     "popup-reappears": LaunchRule("probe:close", _judge_reappears),
-    "fullscreen-jump-link": LaunchRule("probe:hot_zone", _judge_hot_zone),
     "shake-sensitivity": LaunchRule("probe:shake", _judge_shake),
+    "fullscreen-jump-link": LaunchRule("probe:hot_zone", _judge_hot_zone),
 }
-"""Rule id → what it needs and its judge, in the order they run (probes in that order on the device)."""
+"""Rule id → what it needs and its judge, in the order they run (probes in that order on the device;
+the shake before the hot zone, whose first taps go into the shake's launch when the window is still up)."""
 
 
 def _judge_track(device: Device, app: AppSpec, track: WindowTrack, timeline: Any, prof: Profile, opts: CheckOptions,

@@ -580,7 +580,8 @@ def probe_hot_zone(device: Device, app: AppSpec, track: WindowTrack, key_image: 
                    max_launches: int = HOT_MAX_LAUNCHES, max_taps: int = HOT_MAX_TAPS,
                    max_seconds: float = HOT_MAX_SECONDS, density: float | None = None, clock: Clock | None = None,
                    cols: int = HOT_COLS, ui_tree: Sequence[UiNode] | None = None,
-                   detect: Callable[[np.ndarray], Box | None] | None = None) -> HotZoneProbe:
+                   detect: Callable[[np.ndarray], Box | None] | None = None,
+                   launch: _Launch | None = None) -> HotZoneProbe:
     """Estimate the share of the window's area whose tap jumps, with as few relaunches as possible.
 
     Two phases share one budget of launches, taps and seconds:
@@ -604,6 +605,9 @@ def probe_hot_zone(device: Device, app: AppSpec, track: WindowTrack, key_image: 
     ui_tree : sequence of UiNode, optional
         Clickable nodes; cells inside a non-close clickable node (or a detected CTA) are
         expected to jump, so they are tapped last.
+    launch : _Launch, optional
+        A launch still showing the window (a shake probe's that did not jump): the first taps
+        go there, saving a relaunch and the wait for the window (it counts as one launch).
 
     Returns
     -------
@@ -628,6 +632,9 @@ def probe_hot_zone(device: Device, app: AppSpec, track: WindowTrack, key_image: 
                                        excluded_box=grid.excluded))
     run.todo = sorted(grid.points)
     run.cta_state = {k: None for k in range(len(run.ctas))}
+    if launch is not None:
+        run.launch = launch
+        run.res.launches = 1
     while True:
         target = run.next_target()
         stop = "done" if target is None else run.over_budget(max_taps, max_seconds, max_launches)
@@ -1004,6 +1011,9 @@ class ShakeProbe:
     location_after: str | None = None
     after_image: np.ndarray | None = field(default=None, repr=False)
     seconds: float = 0.0
+    launch: _Launch | None = field(default=None, repr=False)
+    """The launch, still showing the window after a shake that did not jump: the hot-zone probe
+    may go on tapping in it instead of relaunching and waiting for the window again."""
 
     def spec_measured(self) -> dict[str, float]:
         s = self.spec
@@ -1037,8 +1047,11 @@ def probe_shake(device: Device, app: AppSpec, track: WindowTrack | None, key_ima
     """Relaunch, wait for the window (if any), play ``spec`` via ``device.shake``; jump = location change."""
     clk = clock or REAL_CLOCK
     t_start = clk.now()
+    launch: _Launch | None = None
+    matcher: WindowMatcher | None = None
     if track is not None and key_image is not None:
-        launch = _relaunch(device, app, track, matcher_for(track, key_image, detect), clk)
+        matcher = matcher_for(track, key_image, detect)
+        launch = _relaunch(device, app, track, matcher, clk)
         base = launch.location
     else:
         device.launch(app)
@@ -1063,6 +1076,9 @@ def probe_shake(device: Device, app: AppSpec, track: WindowTrack | None, key_ima
             break
         clk.sleep(POLL_S * 2)
     res.after_image = _safe_screenshot(device)
+    if launch is not None and matcher is not None and not res.jumped and res.after_image is not None \
+            and matcher.present(res.after_image):
+        res.launch = launch
     res.seconds = round(clk.now() - t_start, 3)
     return res
 

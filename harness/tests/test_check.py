@@ -352,3 +352,16 @@ def test_quiet_since_is_the_first_frame_of_the_last_screen():
                   density=2.0, meta={})
     assert quiet_since(tl) == 1.0
     assert quiet_since(Timeline(frames=[], density=2.0, meta={})) is None
+
+
+def test_the_hot_zone_taps_first_in_the_shakes_launch_when_the_window_stayed_up(tmp_path):
+    card = dict(window=(50, 200, 350, 500), kind="card", scrim=True, control=(300, 210, 340, 250))
+    dev, res = _run(FakeApp(**card), tmp_path / "calm")
+    hz = json.loads(res.artifacts["hot_zone"])
+    assert res.findings["shake-sensitivity"].outcome == Outcome.PASS
+    # launches: timeline, close probe, shake probe (whose launch the hot zone's first taps used), hot zone's own
+    assert dev.launches == 3 + hz["launches"] - 1
+    dev, res = _run(FakeApp(shake="jump", **card), tmp_path / "jumpy")
+    hz = json.loads(res.artifacts["hot_zone"])
+    assert res.findings["shake-sensitivity"].outcome == Outcome.VIOLATION
+    assert dev.launches == 3 + hz["launches"]  # the shake jumped: nothing to hand over
