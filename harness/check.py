@@ -202,20 +202,12 @@ def check_app(device: Device, app: AppSpec, *, profile: Profile | str | None, ou
         # A splash the pixels missed before a recognised pop-up (开屏 → 首页弹窗): judged from the
         # timeline as one more window; the recognised window stays the one the probes act on.
         missed = missed_splashes(segmentation, tracks)
-        for seg in missed:
-            extra = temporal_track(timeline, seg, profile=prof, reader=reader, analyze=analyze)
-            extra.analysis = dataclasses.replace(
-                extra.analysis, findings=tuple(temporal_finding(f, seg) for f in extra.analysis.findings))
-            tracks.append(extra)
+        tracks += [_timeline_window(timeline, seg, None, profile=prof, reader=reader, analyze=analyze)
+                   for seg in missed]
         # ... and a pop-up the pixels missed over the app's screen (a frosted backdrop), likewise.
         missed_layer = missed_layer_over_app(segmentation, tracks)
         if missed_layer is not None:
-            seg, box = missed_layer
-            extra = temporal_track(timeline, seg, profile=prof, reader=reader, analyze=analyze, box=box, kind="card")
-            found = extra.control is not None
-            extra.analysis = dataclasses.replace(extra.analysis, findings=tuple(
-                temporal_finding(f, seg, layer=box, control_found=found) for f in extra.analysis.findings))
-            tracks.append(extra)
+            tracks.append(_timeline_window(timeline, *missed_layer, profile=prof, reader=reader, analyze=analyze))
     result.coverage = coverage(segmentation, windows=len(tracks) if temporal is None else 0,
                                missed_transient=len(missed), layer_judged=layer is not None,
                                missed_layer=missed_layer is not None)
@@ -699,6 +691,19 @@ def temporal_track(timeline: Any, seg: Segment, *, profile: Profile, reader: Any
                        box=box, control_first_t=control_t, analysis=analysis, key_index=seg.key,
                        end_t=seg.t_end, frame_indices=list(seg.indices), control_frames=len(seg.indices) if found else 0,
                        min_control_confidence=min_conf)
+
+
+def _timeline_window(timeline: Any, seg: Segment, layer: Box | None, *, profile: Profile, reader: Any,
+                     analyze: Callable[..., Any] | None) -> WindowTrack:
+    """One more window judged from the timeline beside recognised ones: a missed splash (``layer``
+    None) or a missed layer (its box, judged as a card); its frame findings say so
+    (:func:`temporal_finding`)."""
+    track = temporal_track(timeline, seg, profile=profile, reader=reader, analyze=analyze, box=layer,
+                           kind="fullscreen" if layer is None else "card")
+    found = track.control is not None
+    track.analysis = dataclasses.replace(track.analysis, findings=tuple(
+        temporal_finding(f, seg, layer=layer, control_found=found) for f in track.analysis.findings))
+    return track
 
 
 def temporal_finding(f: Finding, seg: Segment, *, layer: Box | None = None, control_found: bool = True) -> Finding:

@@ -172,14 +172,18 @@ def record_launch(device: Device, app: AppSpec, *, duration_s: float = 6.0, fps:
 
 
 def lost_first_paints(frames: list[Frame]) -> bool:
-    """A captured launch whose first stable screen is blank for LOST_PAINTS_BLANK_S or more, then content."""
-    if len(frames) < 2:
-        return False
-    from harness.segments import segment_frames  # segments builds on tracking, which reads timelines
+    """A captured launch that shows only a blank page for LOST_PAINTS_BLANK_S or more, then content.
 
-    seg = segment_frames([f.t for f in frames], [f.image for f in frames])
-    first = seg.segments[0] if seg.segments else None
-    return first is not None and first.blank and first.ended and first.duration_s >= LOST_PAINTS_BLANK_S
+    Blank as the segmentation sees it (downscaled grey standard deviation under its BLANK_MAX_STD);
+    only the leading frames are looked at, the rest of the timeline is segmented by the caller.
+    """
+    from harness.segments import BLANK_MAX_STD  # segments builds on tracking, which reads timelines
+    from harness.tracking import frame_signature
+
+    for f in frames:
+        if float(np.std(frame_signature(f.image))) >= BLANK_MAX_STD:
+            return f.t - frames[0].t >= LOST_PAINTS_BLANK_S
+    return False  # blank to the end: a page that never painted, not lost paints
 
 
 def _poll(device: Device, t0: float, *, duration_s: float, fps: float, ui_trees: bool, ui_every: int,
